@@ -1,0 +1,48 @@
+/**
+ * FsError: the one error type of pmemfs, shaped like the errors node:fs throws.
+ *
+ * Interface: `new FsError(code, syscall, path?, dest?, detail?)` or `fsError(...)`.
+ *   err.code    'ENOENT'             err.errno  -2 (negative, as libuv)
+ *   err.syscall 'open'               err.path / err.dest when given
+ *   err.message "ENOENT: no such file or directory, open '/a'" (Node's format), with an
+ *               optional " (detail)" tail for codes Node does not know (corruption, seals).
+ * Invariant: `code` is always a key of the ERRNO table. A user or a corrupted image may cause
+ * an FsError; our own bugs are assertions (see assert.ts), never FsErrors.
+ */
+import { ERRNO, type ErrorCode } from './codes.js';
+
+export class FsError extends Error {
+  readonly code: ErrorCode;
+  readonly errno: number;
+  readonly syscall: string;
+  readonly path?: string;
+  readonly dest?: string;
+
+  constructor(code: ErrorCode, syscall: string, path?: string, dest?: string, detail?: string) {
+    const entry = ERRNO[code];
+    let message = `${code}: ${entry.text}, ${syscall}`;
+    if (path !== undefined) message += ` '${path}'`;
+    if (dest !== undefined) message += ` -> '${dest}'`;
+    if (detail !== undefined) message += ` (${detail})`;
+    super(message);
+    this.name = 'Error';
+    this.code = code;
+    this.errno = -entry.errno;
+    this.syscall = syscall;
+    if (path !== undefined) this.path = path;
+    if (dest !== undefined) this.dest = dest;
+  }
+}
+
+/** Options bag form, for call sites that only know some of the fields. */
+export function fsError(
+  code: ErrorCode,
+  syscall: string,
+  at: { path?: string | undefined; dest?: string | undefined; detail?: string | undefined } = {},
+): FsError {
+  return new FsError(code, syscall, at.path, at.dest, at.detail);
+}
+
+export function isFsError(e: unknown, code?: ErrorCode): e is FsError {
+  return e instanceof FsError && (code === undefined || e.code === code);
+}

@@ -1,0 +1,50 @@
+/**
+ * Geometry of the emulated device: the units every other pmem file speaks in.
+ *
+ *   LINE    64 B     cache line, the unit of write-back (flush, fence, crash choice)
+ *   WORD     8 B     the failure-atomic store unit; larger stores tear at WORD granularity
+ *   PAGE     4 KiB   copy-on-write unit of snapshots and crash-state overlays
+ *   REGION   1 MiB   unit of lazy loading from the image file and of write-back at close
+ *   CHUNK    1 GiB   one SharedArrayBuffer; a DAX view never spans two (Node 20 caps a typed
+ *                   array at 4 GiB, so a 16 GiB device is 16 chunks)
+ *
+ * Interface: checkRange() validates caller offsets and throws an EINVAL FsError.
+ */
+import { fsError } from '../errno/index.js';
+
+export const LINE = 64;
+export const LINE_SHIFT = 6;
+export const WORD = 8;
+export const PAGE = 4096;
+export const PAGE_SHIFT = 12;
+export const REGION = 1 << 20;
+export const REGION_SHIFT = 20;
+export const CHUNK = 1 << 30;
+export const CHUNK_SHIFT = 30;
+/** Smallest and largest devices we create. */
+export const MIN_DEVICE_SIZE = 64 * 1024;
+export const MAX_DEVICE_SIZE = 2 ** 46; // 64 TiB: well past what 24 GiB of RAM can populate
+
+export function checkRange(op: string, size: number, offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+    throw fsError('EINVAL', op, { detail: `offset ${offset} and length ${length} must be non-negative integers` });
+  }
+  if (offset + length > size) {
+    throw fsError('EINVAL', op, { detail: `range ${offset}+${length} is past the end of the ${size}-byte device` });
+  }
+}
+
+export function checkDeviceSize(op: string, size: number): void {
+  if (!Number.isSafeInteger(size) || size < MIN_DEVICE_SIZE || size > MAX_DEVICE_SIZE || size % PAGE !== 0) {
+    throw fsError('EINVAL', op, {
+      detail: `device size ${size} must be a multiple of ${PAGE} between ${MIN_DEVICE_SIZE} and ${MAX_DEVICE_SIZE}`,
+    });
+  }
+}
+
+/** First line index touched by [offset, offset+length) and one past the last. */
+export function lineSpan(offset: number, length: number): [number, number] {
+  const first = Math.floor(offset / LINE);
+  const end = length === 0 ? first : Math.floor((offset + length - 1) / LINE) + 1;
+  return [first, end];
+}

@@ -1,0 +1,188 @@
+/**
+ * Memory: the byte store behind a device's cache or media, and its flat implementation.
+ *
+ * Interface (Memory):
+ *   read(offset, target)        copy bytes out
+ *   write(offset, src)          copy bytes in (preserving pages for live snapshots first)
+ *   peek(offset, length)        zero-copy subarray when possible, else a copy: for reads only
+ *   view(offset, length)        zero-copy Uint8Array over shared memory (DAX); may not span chunks
+ *   snapshot()                  a frozen, copy-before-write image of the current contents
+ *
+ * ChunkedMemory keeps the bytes in 1 GiB SharedArrayBuffers (lazily committed by the OS, so a
+ * sparse 16 GiB device costs what it touches). With an image file as its source it loads each
+ * 1 MiB region on first touch, so opening a 4 GiB image reads nothing up front. The per-region
+ * `loaded` and `dirty` flags live in shared memory too, so a worker thread that received the
+ * memory via share() agrees on them; loading is claimed with a compare-and-swap.
+ *
+ * Invariant: a region's bytes are valid only once loaded[region] === LOADED.
+ */
+import { readSync } from 'node:fs';
+import { assert } from '../errno/index.js';
+import { CHUNK, REGION, REGION_SHIFT } from './geometry.js';
+import { SnapshotSet, type Snapshot } from './snapshot.js';
+
+export interface Memory {
+  readonly size: number;
+  read(offset: number, target: Uint8Array): void;
+  write(offset: number, src: Uint8Array): void;
+  peek(offset: number, length: number): Uint8Array;
+  view(offset: number, length: number): Uint8Array;
+  viewable(offset: number, length: number): boolean;
+  snapshot(): Snapshot;
+}
+
+/** What crosses a postMessage boundary to rebuild the same memory in a worker. */
+export interface SharedMemoryHandle {
+  size: number;
+  chunks: SharedArrayBuffer[];
+  flags: SharedArrayBuffer; // Int32 per region: load state | DIRTY bit
+  fd: number | null;
+}
+
+// Region load states: 0 = not loaded yet, then LOADING, then LOADED.
+const LOADING = 1;
+const LOADED = 2;
+const DIRTY = 4; // or-ed into the region flag: media written since the last write-back
+
+export class ChunkedMemory implements Memory {
+  readonly size: number;
+  private readonly chunks: Uint8Array[];
+  private readonly flags: Int32Array;
+  private readonly fd: number | null;
+  /** Live copy-before-write snapshots (crash states, trace bases). */
+  private readonly snapshots = new SnapshotSet();
+
+  constructor(handle: SharedMemoryHandle) {
+    this.size = handle.size;
+    this.chunks = handle.chunks.map((b) => new Uint8Array(b));
+    this.flags = new Int32Array(handle.flags);
+    this.fd = handle.fd;
+  }
+
+  /** New zeroed memory, or memory that loads itself lazily from `fd`. */
+  static allocate(size: number, fd: number | null): ChunkedMemory {
+    const chunks: SharedArrayBuffer[] = [];
+    for (let off = 0; off < size; off += CHUNK) chunks.push(new SharedArrayBuffer(Math.min(CHUNK, size - off)));
+    const regions = Math.ceil(size / REGION);
+    const flags = new SharedArrayBuffer(4 * regions);
+    // With no source, everything is already "loaded" (zero).
+    if (fd === null) new Int32Array(flags).fill(LOADED);
+    return new ChunkedMemory({ size, chunks, flags, fd });
+  }
+
+  handle(): SharedMemoryHandle {
+    return { size: this.size, chunks: this.chunks.map((c) => c.buffer as SharedArrayBuffer), flags: this.flags.buffer as SharedArrayBuffer, fd: this.fd };
+  }
+
+  read(offset: number, target: Uint8Array): void {
+    this.ensureLoaded(offset, target.length);
+    if (offset + target.length <= CHUNK) {
+      target.set(this.chunks[0]!.subarray(offset, offset + target.length));
+      return;
+    }
+    this.eachChunkPiece(offset, target.length, (chunk, at, pos, n) => target.set(chunk.subarray(at, at + n), pos));
+  }
+
+  write(offset: number, src: Uint8Array): void {
+    this.ensureLoaded(offset, src.length);
+    if (this.snapshots.live) this.snapshots.preserve(offset, src.length);
+    if (offset + src.length <= CHUNK) this.chunks[0]!.set(src, offset);
+    else this.eachChunkPiece(offset, src.length, (chunk, at, pos, n) => chunk.set(src.subarray(pos, pos + n), at));
+  }
+
+  peek(offset: number, length: number): Uint8Array {
+    const ci = Math.floor(offset / CHUNK);
+    const at = offset - ci * CHUNK;
+    if (at + length <= CHUNK) {
+      this.ensureLoaded(offset, length);
+      return this.chunks[ci]!.subarray(at, at + length);
+    }
+    const out = new Uint8Array(length);
+    this.read(offset, out);
+    return out;
+  }
+
+  view(offset: number, length: number): Uint8Array {
+    const ci = Math.floor(offset / CHUNK);
+    const at = offset - ci * CHUNK;
+    assert(at + length <= CHUNK, 'view spans a chunk boundary (caller checks)');
+    this.ensureLoaded(offset, length);
+    return new Uint8Array(this.chunks[ci]!.buffer, at, length);
+  }
+
+  /** True when [offset, offset+length) lies inside one chunk, so view() can serve it. */
+  viewable(offset: number, length: number): boolean {
+    return Math.floor(offset / CHUNK) === Math.floor((offset + Math.max(length, 1) - 1) / CHUNK);
+  }
+
+  snapshot(): Snapshot {
+    return this.snapshots.take(this);
+  }
+
+  // --- write-back bookkeeping (media only) -------------------------------------------------
+
+  markDirty(offset: number, length: number): void {
+    const last = (offset + Math.max(length, 1) - 1) >> REGION_SHIFT;
+    for (let r = offset >> REGION_SHIFT; r <= last; r++) Atomics.or(this.flags, r, DIRTY);
+  }
+
+  /** Calls fn for each dirty region (clearing its bit) - the write-back at close. */
+  takeDirty(fn: (offset: number, bytes: Uint8Array) => void): void {
+    for (let r = 0; r < this.flags.length; r++) {
+      if ((Atomics.load(this.flags, r) & DIRTY) === 0) continue;
+      Atomics.and(this.flags, r, ~DIRTY);
+      const off = r * REGION;
+      fn(off, this.peek(off, Math.min(REGION, this.size - off)));
+    }
+  }
+
+  // --- internals --------------------------------------------------------------------------
+
+  private eachChunkPiece(offset: number, length: number, fn: (chunk: Uint8Array, at: number, pos: number, n: number) => void): void {
+    let pos = 0;
+    while (pos < length) {
+      const abs = offset + pos;
+      const ci = Math.floor(abs / CHUNK);
+      const at = abs - ci * CHUNK;
+      const n = Math.min(length - pos, CHUNK - at);
+      fn(this.chunks[ci]!, at, pos, n);
+      pos += n;
+    }
+  }
+
+  /** Loads every region of the range from the image file that is not loaded yet. */
+  ensureLoaded(offset: number, length: number): void {
+    if (this.fd === null) return;
+    const last = (offset + Math.max(length, 1) - 1) >> REGION_SHIFT;
+    for (let r = offset >> REGION_SHIFT; r <= last; r++) {
+      if ((Atomics.load(this.flags, r) & 3) === LOADED) continue;
+      this.loadRegion(r);
+    }
+  }
+
+  private loadRegion(r: number): void {
+    for (;;) {
+      const f = Atomics.load(this.flags, r);
+      const state = f & 3;
+      if (state === LOADED) return;
+      if (state === LOADING) {
+        Atomics.wait(this.flags, r, f, 10);
+        continue;
+      }
+      if (Atomics.compareExchange(this.flags, r, f, (f & ~3) | LOADING) !== f) continue;
+      const off = r * REGION;
+      const n = Math.min(REGION, this.size - off);
+      const ci = Math.floor(off / CHUNK);
+      const target = this.chunks[ci]!.subarray(off - ci * CHUNK, off - ci * CHUNK + n);
+      let done = 0;
+      while (done < n) {
+        const got = readSync(this.fd!, target, done, n - done, off + done);
+        if (got === 0) break; // past the end of a short file: stays zero
+        done += got;
+      }
+      Atomics.store(this.flags, r, (Atomics.load(this.flags, r) & ~3) | LOADED);
+      Atomics.notify(this.flags, r);
+      return;
+    }
+  }
+}
