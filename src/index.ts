@@ -4,3 +4,4 @@
  */
 export * from './errno/index.js';
 export * from './pmem/index.js';
+export * from './fs/index.js';

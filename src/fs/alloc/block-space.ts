@@ -1,0 +1,158 @@
+/**
+ * BlockSpace: who owns each data-area block. A block is exactly one of:
+ *   free         in FreeSpace, allocatable
+ *   reserved     allocated to a transaction that has not committed yet
+ *   referenced   mapped by one or more files (refcount; only counts >= 2 are stored, as XFS's
+ *                refcount btree stores shared extents only)
+ *   metadata     the current checkpoint image (owned by the log layer)
+ *   quarantined  its last reference is gone but a revoked DAX mapping may still store into it:
+ *                not reusable until the mapping's holder lets go (seal layer)
+ *
+ * Interface: reserve/unreserve, ref/unref (the apply path), refcount, quarantine/unquarantine,
+ * claimMeta/releaseMeta. Callers hold the filesystem lock (everything is synchronous).
+ */
+import { assert } from '../../errno/index.js';
+import { type Extent, FreeSpace } from './free-space.js';
+
+export class BlockSpace {
+  readonly free = new FreeSpace();
+  /** Refcounts of shared blocks (>= 2). A referenced block absent here has refcount 1. */
+  private readonly shared = new Map<number, number>();
+  private readonly reserved = new Set<number>();
+  private readonly quarantined = new Map<number, number>(); // pblk -> holds
+  private readonly deadQuarantined = new Set<number>(); // unreferenced, waiting for unquarantine
+  readonly firstData: number;
+  readonly blockCount: number;
+
+  constructor(firstData: number, blockCount: number) {
+    this.firstData = firstData;
+    this.blockCount = blockCount;
+  }
+
+  /** Everything free: mkfs and the start of mount. */
+  initFree(): void {
+    this.free.free(this.firstData, this.blockCount - this.firstData);
+  }
+
+  get sharedBlocks(): number {
+    return this.shared.size;
+  }
+
+  /**
+   * Allocates `count` blocks (as few extents as the allocator can), near `goal`; null when the
+   * free space (minus `keep` blocks held back for metadata) cannot hold them all.
+   */
+  reserve(count: number, goal: number, keep: number): Extent[] | null {
+    if (this.free.freeBlocks - keep < count) return null;
+    const out: Extent[] = [];
+    let left = count;
+    let g = goal;
+    while (left > 0) {
+      const e = this.free.alloc(left, g);
+      assert(e !== null, 'free space ran out after the count check');
+      for (let b = e.pblk; b < e.pblk + e.count; b++) this.reserved.add(b);
+      out.push(e);
+      left -= e.count;
+      g = e.pblk + e.count;
+    }
+    return out;
+  }
+
+  /** A transaction that failed before committing gives its blocks back. */
+  unreserve(extents: readonly Extent[]): void {
+    for (const e of extents) {
+      for (let b = e.pblk; b < e.pblk + e.count; b++) this.reserved.delete(b);
+      this.free.free(e.pblk, e.count);
+    }
+  }
+
+  /** One more reference to each block: a reserved or free block becomes referenced once. */
+  ref(pblk: number, count: number): void {
+    let b = pblk;
+    while (b < pblk + count) {
+      if (this.reserved.delete(b)) {
+        b++;
+        continue;
+      }
+      // A run of free blocks (replay, or the apply of a checkpoint) is claimed in one step.
+      if (this.free.isFree(b, 1)) {
+        let n = 1;
+        while (b + n < pblk + count && this.free.isFree(b + n, 1) && !this.reserved.has(b + n)) n++;
+        this.free.claim(b, n);
+        b += n;
+        continue;
+      }
+      this.shared.set(b, (this.shared.get(b) ?? 1) + 1);
+      b++;
+    }
+  }
+
+  /** One reference fewer; a block whose last reference goes is freed (or held in quarantine). */
+  unref(pblk: number, count: number): void {
+    if (this.shared.size === 0 && this.quarantined.size === 0) {
+      this.free.free(pblk, count);
+      return;
+    }
+    let runStart = -1;
+    const flush = (end: number) => {
+      if (runStart >= 0) this.free.free(runStart, end - runStart);
+      runStart = -1;
+    };
+    for (let b = pblk; b < pblk + count; b++) {
+      const rc = this.shared.get(b);
+      if (rc !== undefined) {
+        flush(b);
+        if (rc <= 2) this.shared.delete(b);
+        else this.shared.set(b, rc - 1);
+      } else if (this.quarantined.has(b)) {
+        flush(b);
+        this.deadQuarantined.add(b);
+      } else if (runStart < 0) runStart = b;
+    }
+    flush(pblk + count);
+  }
+
+  refcount(pblk: number): number {
+    return this.shared.get(pblk) ?? 1;
+  }
+
+  isShared(pblk: number, count: number): boolean {
+    if (this.shared.size === 0) return false;
+    for (let b = pblk; b < pblk + count; b++) if (this.shared.has(b)) return true;
+    return false;
+  }
+
+  isReserved(pblk: number): boolean {
+    return this.reserved.has(pblk);
+  }
+
+  /** Blocks a revoked mapping may still store into: never reallocated until released. */
+  quarantine(pblk: number, count: number): void {
+    for (let b = pblk; b < pblk + count; b++) this.quarantined.set(b, (this.quarantined.get(b) ?? 0) + 1);
+  }
+
+  unquarantine(pblk: number, count: number): void {
+    for (let b = pblk; b < pblk + count; b++) {
+      const q = this.quarantined.get(b) ?? 0;
+      if (q > 1) {
+        this.quarantined.set(b, q - 1);
+        continue;
+      }
+      this.quarantined.delete(b);
+      if (this.deadQuarantined.delete(b)) this.free.free(b, 1);
+    }
+  }
+
+  get quarantinedBlocks(): number {
+    return this.quarantined.size;
+  }
+
+  /** Checkpoint images own their blocks directly. */
+  claimMeta(pblk: number, count: number): void {
+    this.free.claim(pblk, count);
+  }
+
+  releaseMeta(pblk: number, count: number): void {
+    this.free.free(pblk, count);
+  }
+}

@@ -1,0 +1,425 @@
+/**
+ * Filesystem: a mounted pmemfs with the synchronous node:fs API (names, argument orders, flags,
+ * Stats, Dirent and errors of node:fs), plus the Linux storage calls node:fs lacks
+ * (storage-ops.ts adds fallocate, clone, dedupe, fiemap, xattrs, statfs).
+ *
+ * Every mutating call is one transaction (fs/inode/txn.ts): atomic and durable when it returns.
+ * Errors are FsError with node's `code`, `errno`, `syscall`, `path`, `dest`.
+ * The class is a thin shell: resolution in fs/dir, data in fs/inode; this file maps node:fs
+ * arguments onto them.
+ */
+import { fsError, isFsError } from '../../errno/index.js';
+import {
+  type FsCore, type Inode, cloneData, readData, transact, truncateData, writeData, S_IFMT, now,
+} from '../inode/index.js';
+import { createNode, linkNode, lookup, pathOf, renameNode, rmdirNode, unlinkNode, type Creds, type Lookup } from '../dir/index.js';
+import { BLOCK } from '../format/index.js';
+import { FdTable, type OpenFile } from './fd-table.js';
+import { parseFlags } from './open-flags.js';
+import { Dirent, Stats } from './stats.js';
+
+export type PathLike = string;
+export type Encoding = BufferEncoding | 'buffer' | null | undefined;
+type DataLike = string | Uint8Array;
+
+export const COPYFILE_EXCL = 1;
+export const COPYFILE_FICLONE = 2;
+export const COPYFILE_FICLONE_FORCE = 4;
+
+export class FilesystemBase {
+  readonly core: FsCore;
+  protected readonly fds = new FdTable();
+  protected creds: Creds = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+  protected mounted = true;
+  /** Device id reported in Stats.dev. */
+  readonly devId: number;
+
+  constructor(core: FsCore) {
+    this.core = core;
+    this.devId = core.sb.uuid[0]! | (core.sb.uuid[1]! << 8);
+  }
+
+  // --- descriptors -------------------------------------------------------------------------
+
+  openSync(path: PathLike, flags: string | number = 'r', mode = 0o666): number {
+    this.live('open');
+    const m = parseFlags(flags, 'open', path);
+    let l = this.resolve(path, !m.noFollow, 'open');
+    if (l.inode !== null && m.create && m.exclusive) throw fsError('EEXIST', 'open', { path });
+    if (l.inode === null) {
+      if (!m.create) throw fsError('ENOENT', 'open', { path });
+      if (l.trailingSlash) throw fsError('EISDIR', 'open', { path });
+      transact(this.core, 'create', 'open', (t) => createNode(t, l.parent, l.name, 'file', mode, this.creds, path));
+      l = this.resolve(path, true, 'open');
+    }
+    const inode = l.inode!;
+    if (inode.type === 'symlink') throw fsError('ELOOP', 'open', { path });
+    if (inode.isDir && (m.write || m.truncate)) throw fsError('EISDIR', 'open', { path });
+    if (m.directory && !inode.isDir) throw fsError('ENOTDIR', 'open', { path });
+    if (m.truncate && m.write && inode.attrs.size > 0) transact(this.core, 'truncate', 'open', (t) => truncateData(t, inode, 0, path));
+    return this.fds.open(inode, m, path).fd;
+  }
+
+  closeSync(fd: number): void {
+    const inode = this.fds.close(fd);
+    this.releaseIfOrphan(inode);
+  }
+
+  readSync(fd: number, buffer: Uint8Array, offsetOrOpts?: number | { offset?: number; length?: number; position?: number | bigint | null }, length?: number, position?: number | bigint | null): number {
+    const f = this.fds.get(fd, 'read');
+    if (!f.mode.read) throw fsError('EBADF', 'read');
+    if (f.inode.isDir) throw fsError('EISDIR', 'read');
+    const o = typeof offsetOrOpts === 'object' && offsetOrOpts !== null ? offsetOrOpts : { offset: offsetOrOpts, length, position };
+    const off = o.offset ?? 0;
+    const len = o.length ?? buffer.byteLength - off;
+    if (off < 0 || len < 0 || off + len > buffer.byteLength) throw fsError('EINVAL', 'read', { detail: 'offset/length outside the buffer' });
+    const pos = o.position === null || o.position === undefined || o.position === -1 ? null : Number(o.position);
+    const target = new Uint8Array(buffer.buffer, buffer.byteOffset + off, len);
+    const n = readData(this.core, f.inode, target, pos ?? f.position);
+    if (pos === null) f.position += n;
+    return n;
+  }
+
+  writeSync(fd: number, data: DataLike, offsetOrPosition?: number | null, lengthOrEncoding?: number | BufferEncoding, position?: number | null): number {
+    const f = this.fds.get(fd, 'write');
+    if (!f.mode.write) throw fsError('EBADF', 'write');
+    let bytes: Uint8Array;
+    let pos: number | null;
+    if (typeof data === 'string') {
+      bytes = Buffer.from(data, typeof lengthOrEncoding === 'string' ? lengthOrEncoding : 'utf8');
+      pos = offsetOrPosition ?? null;
+    } else {
+      const off = offsetOrPosition ?? 0;
+      const len = typeof lengthOrEncoding === 'number' ? lengthOrEncoding : data.byteLength - off;
+      if (off < 0 || len < 0 || off + len > data.byteLength) throw fsError('EINVAL', 'write', { detail: 'offset/length outside the buffer' });
+      bytes = new Uint8Array(data.buffer, data.byteOffset + off, len);
+      pos = position ?? null;
+    }
+    return this.writeAt(f, bytes, pos);
+  }
+
+  protected writeAt(f: OpenFile, bytes: Uint8Array, pos: number | null): number {
+    const at = f.mode.append ? f.inode.attrs.size : pos ?? f.position;
+    if (!Number.isSafeInteger(at) || at < 0) throw fsError('EINVAL', 'write');
+    const n = transact(this.core, 'write', 'write', (t) => writeData(t, f.inode, bytes, at, f.path));
+    if (pos === null || f.mode.append) f.position = at + n;
+    return n;
+  }
+
+  fsyncSync(fd: number): void {
+    this.fds.get(fd, 'fsync');
+    this.syncMappings(fd);
+  }
+
+  fdatasyncSync(fd: number): void {
+    this.fds.get(fd, 'fdatasync');
+    this.syncMappings(fd);
+  }
+
+  /** Everything is durable when it returns; what fsync adds is the data of DAX mappings. */
+  protected syncMappings(_fd: number): void {
+    this.core.dev.fence();
+  }
+
+  ftruncateSync(fd: number, len = 0): void {
+    const f = this.fds.get(fd, 'ftruncate');
+    if (!f.mode.write) throw fsError('EINVAL', 'ftruncate');
+    this.truncateInode(f.inode, len, 'ftruncate', f.path);
+  }
+
+  truncateSync(path: PathLike, len = 0): void {
+    const inode = this.need(path, true, 'open');
+    if (inode.isDir) throw fsError('EISDIR', 'open', { path });
+    this.truncateInode(inode, len, 'ftruncate', path);
+  }
+
+  protected truncateInode(inode: Inode, len: number, syscall: string, path: string): void {
+    if (!Number.isSafeInteger(len) || len < 0) throw fsError('EINVAL', syscall, { path });
+    if (inode.type !== 'file') throw fsError('EINVAL', syscall, { path });
+    transact(this.core, 'truncate', syscall, (t) => truncateData(t, inode, len, path));
+  }
+
+  fstatSync(fd: number): Stats {
+    return this.stat(this.fds.get(fd, 'fstat').inode);
+  }
+
+  // --- whole files -------------------------------------------------------------------------
+
+  readFileSync(path: PathLike | number, options?: Encoding | { encoding?: Encoding; flag?: string }): Buffer | string {
+    const enc = typeof options === 'object' && options !== null ? options.encoding : options;
+    const fd = typeof path === 'number' ? path : this.openSync(path, typeof options === 'object' && options?.flag !== undefined ? options.flag : 'r');
+    try {
+      const f = this.fds.get(fd, 'read');
+      if (f.inode.isDir) throw fsError('EISDIR', 'read');
+      const buf = Buffer.allocUnsafe(Math.max(0, f.inode.attrs.size - (typeof path === 'number' ? f.position : 0)));
+      const n = this.readSync(fd, buf, 0, buf.length, typeof path === 'number' ? null : 0);
+      const out = n === buf.length ? buf : buf.subarray(0, n);
+      return enc === undefined || enc === null || enc === 'buffer' ? out : out.toString(enc);
+    } finally {
+      if (typeof path !== 'number') this.closeSync(fd);
+    }
+  }
+
+  writeFileSync(path: PathLike | number, data: DataLike, options?: Encoding | { encoding?: Encoding; flag?: string; mode?: number }): void {
+    this.putFile(path, data, options, 'w');
+  }
+
+  appendFileSync(path: PathLike | number, data: DataLike, options?: Encoding | { encoding?: Encoding; flag?: string; mode?: number }): void {
+    this.putFile(path, data, options, 'a');
+  }
+
+  private putFile(path: PathLike | number, data: DataLike, options: Encoding | { encoding?: Encoding; flag?: string; mode?: number } | undefined, flag: string): void {
+    const o = typeof options === 'object' && options !== null ? options : { encoding: options };
+    const enc = o.encoding === null || o.encoding === undefined || o.encoding === 'buffer' ? 'utf8' : o.encoding;
+    const bytes = typeof data === 'string' ? Buffer.from(data, enc) : data;
+    const fd = typeof path === 'number' ? path : this.openSync(path, 'flag' in o && o.flag !== undefined ? o.flag : flag, 'mode' in o ? o.mode : 0o666);
+    try {
+      const f = this.fds.get(fd, 'write');
+      this.writeAt(f, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), null);
+    } finally {
+      if (typeof path !== 'number') this.closeSync(fd);
+    }
+  }
+
+  copyFileSync(src: PathLike, dest: PathLike, mode = 0): void {
+    const s = this.need(src, true, 'copyfile');
+    if (s.isDir) throw fsError('EISDIR', 'copyfile', { path: src, dest });
+    const d = this.resolve(dest, true, 'copyfile');
+    if (d.inode !== null && (mode & COPYFILE_EXCL) !== 0) throw fsError('EEXIST', 'copyfile', { path: src, dest });
+    if (d.inode?.isDir === true) throw fsError('EISDIR', 'copyfile', { path: src, dest });
+    if (d.inode?.ino === s.ino) return;
+    // Reflink (FICLONE) when asked: one transaction creates or truncates dest and shares the blocks.
+    transact(this.core, 'copy', 'copyfile', (t) => {
+      const dstInode = d.inode ?? createNode(t, d.parent, d.name, 'file', s.attrs.mode & 0o7777, this.creds, dest);
+      if (d.inode !== null) truncateData(t, d.inode, 0, dest);
+      if ((mode & (COPYFILE_FICLONE | COPYFILE_FICLONE_FORCE)) !== 0 && s.attrs.size > 0) {
+        cloneData(t, { src: s, srcOffset: 0, dst: dstInode, dstOffset: 0, length: s.attrs.size }, dest);
+      } else if (s.attrs.size > 0) {
+        const buf = new Uint8Array(s.attrs.size);
+        readData(this.core, s, buf, 0);
+        writeData(t, dstInode, buf, 0, dest);
+      }
+    });
+  }
+
+  // --- names -------------------------------------------------------------------------------
+
+  existsSync(path: PathLike): boolean {
+    try {
+      return this.resolve(path, true, 'stat').inode !== null;
+    } catch (e) {
+      if (isFsError(e)) return false;
+      throw e;
+    }
+  }
+
+  statSync(path: PathLike, opts?: { throwIfNoEntry?: boolean }): Stats | undefined {
+    return this.statOf(path, true, 'stat', opts);
+  }
+
+  lstatSync(path: PathLike, opts?: { throwIfNoEntry?: boolean }): Stats | undefined {
+    return this.statOf(path, false, 'lstat', opts);
+  }
+
+  private statOf(path: PathLike, follow: boolean, syscall: string, opts?: { throwIfNoEntry?: boolean }): Stats | undefined {
+    try {
+      return this.stat(this.need(path, follow, syscall));
+    } catch (e) {
+      if (opts?.throwIfNoEntry === false && isFsError(e, 'ENOENT')) return undefined;
+      throw e;
+    }
+  }
+
+  readdirSync(path: PathLike, options?: Encoding | { withFileTypes?: boolean; encoding?: Encoding; recursive?: boolean }): string[] | Dirent[] {
+    const o = typeof options === 'object' && options !== null ? options : {};
+    const dir = this.need(path, true, 'scandir');
+    if (!dir.isDir) throw fsError('ENOTDIR', 'scandir', { path });
+    const out: Array<string | Dirent> = [];
+    const visit = (d: Inode, prefix: string, parentPath: string) => {
+      for (const [name, ino] of [...d.entries!].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+        const child = this.core.get(ino)!;
+        out.push(o.withFileTypes === true ? new Dirent(name, parentPath, child) : prefix + name);
+        if (o.recursive === true && child.isDir) visit(child, `${prefix}${name}/`, `${parentPath}/${name}`);
+      }
+    };
+    visit(dir, '', path.replace(/\/+$/, '') || '/');
+    return out as string[] | Dirent[];
+  }
+
+  mkdirSync(path: PathLike, options?: number | { recursive?: boolean; mode?: number }): string | undefined {
+    const o = typeof options === 'number' ? { mode: options } : options ?? {};
+    const mode = o.mode ?? 0o777;
+    if (o.recursive !== true) {
+      const l = this.resolve(path, true, 'mkdir');
+      if (l.inode !== null) throw fsError('EEXIST', 'mkdir', { path });
+      transact(this.core, 'mkdir', 'mkdir', (t) => createNode(t, l.parent, l.name, 'dir', mode, this.creds, path));
+      return undefined;
+    }
+    // Recursive: each missing component is its own committed mkdir, as on Linux.
+    const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+    let first: string | undefined;
+    let cur = '';
+    for (const p of parts) {
+      cur += '/' + p;
+      const l = this.resolve(cur, true, 'mkdir');
+      if (l.inode !== null) {
+        if (!l.inode.isDir) throw fsError('ENOTDIR', 'mkdir', { path });
+        continue;
+      }
+      transact(this.core, 'mkdir', 'mkdir', (t) => createNode(t, l.parent, l.name, 'dir', mode, this.creds, path));
+      first ??= path.startsWith('/') ? cur : cur.slice(1);
+    }
+    return first;
+  }
+
+  rmdirSync(path: PathLike, options?: { recursive?: boolean }): void {
+    if (options?.recursive === true) return this.rmSync(path, { recursive: true });
+    const l = this.resolve(path, false, 'rmdir');
+    if (l.inode === null) throw fsError('ENOENT', 'rmdir', { path });
+    if (l.name === '.' || l.name === '..') throw fsError(l.name === '.' ? 'EINVAL' : 'ENOTEMPTY', 'rmdir', { path });
+    transact(this.core, 'rmdir', 'rmdir', (t) => rmdirNode(t, l.parent, l.name, l.inode!, path));
+  }
+
+  rmSync(path: PathLike, options?: { recursive?: boolean; force?: boolean }): void {
+    const l = this.resolve(path, false, 'rm');
+    if (l.inode === null) {
+      if (options?.force === true) return;
+      throw fsError('ENOENT', 'rm', { path });
+    }
+    if (!l.inode.isDir) return this.unlinkSync(path);
+    if (options?.recursive !== true) throw fsError('EISDIR', 'rm', { path, detail: 'path is a directory' });
+    for (const name of [...l.inode.entries!.keys()]) this.rmSync(`${path.replace(/\/+$/, '')}/${name}`, { recursive: true });
+    this.rmdirSync(path);
+  }
+
+  unlinkSync(path: PathLike): void {
+    const l = this.resolve(path, false, 'unlink');
+    if (l.inode === null) throw fsError('ENOENT', 'unlink', { path });
+    if (l.trailingSlash && !l.inode.isDir) throw fsError('ENOTDIR', 'unlink', { path });
+    const inode = l.inode;
+    transact(this.core, 'unlink', 'unlink', (t) => unlinkNode(t, l.parent, l.name, inode, path));
+  }
+
+  renameSync(oldPath: PathLike, newPath: PathLike): void {
+    const from = this.resolve(oldPath, false, 'rename');
+    if (from.inode === null) throw fsError('ENOENT', 'rename', { path: oldPath, dest: newPath });
+    const to = this.resolve(newPath, false, 'rename');
+    if (from.name === '.' || from.name === '..' || to.name === '.' || to.name === '..') throw fsError('EBUSY', 'rename', { path: oldPath, dest: newPath });
+    transact(this.core, 'rename', 'rename', (t) =>
+      renameNode(t, { parent: from.parent, name: from.name, inode: from.inode! }, { parent: to.parent, name: to.name, inode: to.inode }, [oldPath, newPath]));
+  }
+
+  linkSync(existingPath: PathLike, newPath: PathLike): void {
+    const src = this.resolve(existingPath, false, 'link');
+    if (src.inode === null) throw fsError('ENOENT', 'link', { path: existingPath, dest: newPath });
+    const dst = this.resolve(newPath, false, 'link');
+    if (dst.inode !== null) throw fsError('EEXIST', 'link', { path: existingPath, dest: newPath });
+    transact(this.core, 'link', 'link', (t) => linkNode(t, src.inode!, dst.parent, dst.name, newPath));
+  }
+
+  symlinkSync(target: PathLike, path: PathLike): void {
+    const l = this.resolve(path, false, 'symlink');
+    if (l.inode !== null) throw fsError('EEXIST', 'symlink', { path: target, dest: path });
+    if (typeof target !== 'string' || target === '') throw fsError('ENOENT', 'symlink', { path: target, dest: path });
+    transact(this.core, 'symlink', 'symlink', (t) => createNode(t, l.parent, l.name, 'symlink', 0o777, this.creds, path, target));
+  }
+
+  readlinkSync(path: PathLike): string {
+    const inode = this.need(path, false, 'readlink');
+    if (inode.type !== 'symlink') throw fsError('EINVAL', 'readlink', { path });
+    return inode.target;
+  }
+
+  realpathSync(path: PathLike): string {
+    const l = this.resolve(path, true, 'realpath');
+    if (l.inode === null) throw fsError('ENOENT', 'realpath', { path });
+    if (l.inode.isDir) return pathOf(this.core, l.inode);
+    const dir = pathOf(this.core, l.parent);
+    return dir === '/' ? `/${l.name}` : `${dir}/${l.name}`;
+  }
+
+  accessSync(path: PathLike, mode = 0): void {
+    const inode = this.need(path, true, 'access');
+    if (mode === 0 || this.creds.uid === 0) return;
+    const perm = inode.attrs.mode;
+    const bits = inode.attrs.uid === this.creds.uid ? (perm >> 6) & 7 : inode.attrs.gid === this.creds.gid ? (perm >> 3) & 7 : perm & 7;
+    if ((bits & mode) !== mode) throw fsError('EACCES', 'access', { path });
+  }
+
+  chmodSync(path: PathLike, mode: number): void {
+    const inode = this.need(path, true, 'chmod');
+    this.setattr(inode, 'chmod', (a) => {
+      a.mode = (a.mode & S_IFMT) | (mode & 0o7777);
+    });
+  }
+
+  chownSync(path: PathLike, uid: number, gid: number): void {
+    const inode = this.need(path, true, 'chown');
+    this.setattr(inode, 'chown', (a) => {
+      if (uid !== -1) a.uid = uid;
+      if (gid !== -1) a.gid = gid;
+    });
+  }
+
+  utimesSync(path: PathLike, atime: number | string | Date, mtime: number | string | Date): void {
+    const inode = this.need(path, true, 'utime');
+    this.setattr(inode, 'utime', (a) => {
+      a.atime = toTimespec(atime);
+      a.mtime = toTimespec(mtime);
+    });
+  }
+
+  // --- helpers -----------------------------------------------------------------------------
+
+  protected setattr(inode: Inode, syscall: string, edit: (a: Inode['attrs']) => void): void {
+    transact(this.core, 'setattr', syscall, (t) => {
+      const a = t.attrsOf(inode);
+      edit(a);
+      a.ctime = now();
+    });
+  }
+
+  protected stat(inode: Inode): Stats {
+    let blocks = 0;
+    for (const e of inode.extents.extents()) blocks += e.count;
+    if (inode.type === 'symlink' && inode.target.length > 0) blocks = 0;
+    return new Stats(inode, this.devId, blocks);
+  }
+
+  protected resolve(path: PathLike, follow: boolean, syscall: string): Lookup {
+    this.live(syscall);
+    if (typeof path !== 'string') {
+      if ((path as unknown) instanceof URL) return this.resolve((path as unknown as URL).pathname, follow, syscall);
+      if (Buffer.isBuffer(path)) return this.resolve((path as Buffer).toString(), follow, syscall);
+      throw fsError('EINVAL', syscall, { detail: 'path must be a string, Buffer or URL' });
+    }
+    return lookup(this.core, path, follow, syscall);
+  }
+
+  protected need(path: PathLike, follow: boolean, syscall: string): Inode {
+    const l = this.resolve(path, follow, syscall);
+    if (l.inode === null) throw fsError('ENOENT', syscall, { path });
+    return l.inode;
+  }
+
+  protected releaseIfOrphan(inode: Inode): void {
+    if (inode.openCount > 0 || inode.attrs.nlink > 0 || this.core.get(inode.ino) !== inode) return;
+    this.core.commit('reclaim', [{ t: 'ifree', ino: inode.ino }]);
+  }
+
+  protected live(syscall: string): void {
+    if (!this.mounted) throw fsError('EIO', syscall, { detail: 'filesystem is unmounted' });
+  }
+
+  /** Bytes in 4 KiB blocks, rounded up. */
+  static blocksFor(bytes: number): number {
+    return Math.ceil(bytes / BLOCK);
+  }
+}
+
+function toTimespec(t: number | string | Date): { sec: number; nsec: number } {
+  const ms = t instanceof Date ? t.getTime() : typeof t === 'string' ? Number(t) * 1000 : t * 1000;
+  if (!Number.isFinite(ms)) throw fsError('EINVAL', 'utime');
+  const sec = Math.floor(ms / 1000);
+  return { sec, nsec: Math.round((ms - sec * 1000) * 1e6) };
+}

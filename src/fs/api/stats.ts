@@ -1,0 +1,137 @@
+/**
+ * Stats, BigIntStats-like nanosecond fields, Dirent and StatFs: node:fs's shapes, built from
+ * inodes. Only the format and inode layers know DiskInode; this file turns one into what
+ * node:fs users read.
+ */
+import { BLOCK, type Timespec } from '../format/index.js';
+import { type Inode, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../inode/index.js';
+
+const ms = (t: Timespec) => t.sec * 1000 + t.nsec / 1e6;
+const ns = (t: Timespec) => BigInt(t.sec) * 1_000_000_000n + BigInt(t.nsec);
+
+export class Stats {
+  dev: number;
+  ino: number;
+  mode: number;
+  nlink: number;
+  uid: number;
+  gid: number;
+  rdev = 0;
+  size: number;
+  blksize = BLOCK;
+  blocks: number;
+  atimeMs: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  birthtimeMs: number;
+  atime: Date;
+  mtime: Date;
+  ctime: Date;
+  birthtime: Date;
+  /** Nanosecond times (node:fs gives them with { bigint: true }; pmemfs always does). */
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  birthtimeNs: bigint;
+
+  constructor(inode: Inode, devId: number, allocatedBlocks: number) {
+    const a = inode.attrs;
+    this.dev = devId;
+    this.ino = inode.ino;
+    this.mode = a.mode;
+    this.nlink = a.nlink;
+    this.uid = a.uid;
+    this.gid = a.gid;
+    this.size = a.size;
+    this.blocks = allocatedBlocks * (BLOCK / 512);
+    this.atimeMs = ms(a.atime);
+    this.mtimeMs = ms(a.mtime);
+    this.ctimeMs = ms(a.ctime);
+    this.birthtimeMs = ms(a.btime);
+    this.atime = new Date(this.atimeMs);
+    this.mtime = new Date(this.mtimeMs);
+    this.ctime = new Date(this.ctimeMs);
+    this.birthtime = new Date(this.birthtimeMs);
+    this.atimeNs = ns(a.atime);
+    this.mtimeNs = ns(a.mtime);
+    this.ctimeNs = ns(a.ctime);
+    this.birthtimeNs = ns(a.btime);
+  }
+
+  isFile(): boolean {
+    return (this.mode & S_IFMT) === S_IFREG;
+  }
+  isDirectory(): boolean {
+    return (this.mode & S_IFMT) === S_IFDIR;
+  }
+  isSymbolicLink(): boolean {
+    return (this.mode & S_IFMT) === S_IFLNK;
+  }
+  isBlockDevice(): boolean {
+    return false;
+  }
+  isCharacterDevice(): boolean {
+    return false;
+  }
+  isFIFO(): boolean {
+    return false;
+  }
+  isSocket(): boolean {
+    return false;
+  }
+}
+
+export class Dirent {
+  readonly name: string;
+  readonly parentPath: string;
+  readonly path: string;
+  private readonly type: Inode['type'];
+
+  constructor(name: string, parentPath: string, inode: Inode) {
+    this.name = name;
+    this.parentPath = parentPath;
+    this.path = parentPath;
+    this.type = inode.type;
+  }
+
+  isFile(): boolean {
+    return this.type === 'file';
+  }
+  isDirectory(): boolean {
+    return this.type === 'dir';
+  }
+  isSymbolicLink(): boolean {
+    return this.type === 'symlink';
+  }
+  isBlockDevice(): boolean {
+    return false;
+  }
+  isCharacterDevice(): boolean {
+    return false;
+  }
+  isFIFO(): boolean {
+    return false;
+  }
+  isSocket(): boolean {
+    return false;
+  }
+}
+
+/** node:fs StatFs, plus what pmemfs knows beyond it. */
+export interface StatFs {
+  type: number;
+  bsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  files: number;
+  ffree: number;
+  /** pmemfs extras */
+  logBytes: number;
+  logUsed: number;
+  checkpointGeneration: number;
+  sharedBlocks: number;
+  quarantinedBlocks: number;
+}
+
+export const PMEMFS_MAGIC = 0x504d4653; // "PMFS"

@@ -1,0 +1,314 @@
+/**
+ * Metadata items and the log record that carries them: the one codec for both the log and
+ * the checkpoint image (a checkpoint is a sequence of items that rebuilds the state from empty).
+ *
+ * Record (8-byte aligned in the log region):
+ *   off bytes type field      meaning
+ *   0   4     u32  magic      0x474f4c50 ("PLOG")
+ *   4   4     u32  generation checkpoint generation the record belongs to
+ *   8   4     u32  length     bytes, header included, multiple of 8
+ *   12  2     u16  itemCount
+ *   14  2     u16  opcode     the operation (diagnostics; see OPCODES)
+ *   16  4     u32  seq        transaction number within the generation
+ *   20  4     u32  crc        CRC32C of [0, length) with this field zero
+ *   24  ...        items
+ *
+ * Item: u16 type, u16 length (bytes, header included, multiple of 4), then fields:
+ *   type name      fields (offset: type name)
+ *   1    INODE     4:u32 ino 8:u32 mode 12:u32 nlink 16:u32 uid 20:u32 gid 24:u32 flags
+ *                  28:u32 0 32:u64 size 40:i64 atimeSec 48:i64 mtimeSec 56:i64 ctimeSec
+ *                  64:i64 btimeSec 72:u32 atimeNsec 76:u32 mtimeNsec 80:u32 ctimeNsec 84:u32 btimeNsec
+ *   2    IFREE     4:u32 ino                         (inode and its remaining extents released)
+ *   3    LINK      4:u32 dir 8:u32 ino 12:u16 nameLen 16:name    (directory entry added/replaced)
+ *   4    UNLINK    4:u32 dir 8:u16 nameLen 12:name               (directory entry removed)
+ *   5    MAP       4:u32 ino 8:u32 lblk 12:u32 blockCount 16:u64 pblk 24:u32 kind (0 mapped,
+ *                  1 unwritten, 2 hole) 28:u32 0      (file blocks [lblk,+count) now map there)
+ *   6    SYMLINK   4:u32 ino 8:u16 length 12:target
+ *   7    XSET      4:u32 ino 8:u16 nameLen 10:u16 valueLen 12:name, value
+ *   8    XDEL      4:u32 ino 8:u16 nameLen 12:name
+ *   9    ORPHAN    4:u32 ino    (nlink reached 0 while open or sealed: reclaim at mount)
+ *   10   UNORPHAN  4:u32 ino
+ */
+import { assert, unreachable } from '../../errno/index.js';
+import { crc32c } from './crc32c.js';
+import { getU64, setU64 } from './layout.js';
+
+export const RECORD_MAGIC = 0x474f4c50;
+export const RECORD_HEADER = 24;
+export const REC = { magic: 0, generation: 4, length: 8, itemCount: 12, opcode: 14, seq: 16, crc: 20 } as const;
+export const ITEM = { INODE: 1, IFREE: 2, LINK: 3, UNLINK: 4, MAP: 5, SYMLINK: 6, XSET: 7, XDEL: 8, ORPHAN: 9, UNORPHAN: 10 } as const;
+export const INODE_ITEM_BYTES = 88;
+export const MAP_ITEM_BYTES = 32;
+export const NAME_MAX = 255;
+export const SYMLINK_MAX = 4095;
+export const XATTR_NAME_MAX = 255;
+export const XATTR_VALUE_MAX = 65536 - 12 - 256 - 4;
+
+export interface Timespec {
+  sec: number;
+  nsec: number;
+}
+
+/** The on-disk inode: attributes only (the extent map, entries and xattrs are items of their own). */
+export interface DiskInode {
+  mode: number;
+  nlink: number;
+  uid: number;
+  gid: number;
+  flags: number;
+  size: number;
+  atime: Timespec;
+  mtime: Timespec;
+  ctime: Timespec;
+  btime: Timespec;
+}
+
+export type MapKind = 'mapped' | 'unwritten' | 'hole';
+
+export type Item =
+  | { t: 'inode'; ino: number; inode: DiskInode }
+  | { t: 'ifree'; ino: number }
+  | { t: 'link'; dir: number; name: string; ino: number }
+  | { t: 'unlink'; dir: number; name: string }
+  | { t: 'map'; ino: number; lblk: number; count: number; pblk: number; kind: MapKind }
+  | { t: 'symlink'; ino: number; target: string }
+  | { t: 'xset'; ino: number; name: string; value: Uint8Array }
+  | { t: 'xdel'; ino: number; name: string }
+  | { t: 'orphan'; ino: number }
+  | { t: 'unorphan'; ino: number };
+
+export const OPCODES = [
+  'none', 'create', 'mkdir', 'unlink', 'rmdir', 'rename', 'link', 'symlink', 'write', 'truncate',
+  'fallocate', 'clone', 'dedupe', 'setattr', 'setxattr', 'removexattr', 'reclaim', 'mmap', 'defrag', 'copy',
+] as const;
+export type Opcode = (typeof OPCODES)[number];
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const KIND_CODE: Record<MapKind, number> = { mapped: 0, unwritten: 1, hole: 2 };
+const KINDS: readonly MapKind[] = ['mapped', 'unwritten', 'hole'];
+
+const align4 = (n: number) => (n + 3) & ~3;
+export const align8 = (n: number) => (n + 7) & ~7;
+
+/** Bytes an item takes once encoded (names are measured in UTF-8). */
+export function itemBytes(it: Item, nameBytes: Uint8Array | null = null): number {
+  switch (it.t) {
+    case 'inode': return INODE_ITEM_BYTES;
+    case 'ifree': case 'orphan': case 'unorphan': return 8;
+    case 'link': return align4(16 + (nameBytes ?? enc.encode(it.name)).length);
+    case 'unlink': return align4(12 + (nameBytes ?? enc.encode(it.name)).length);
+    case 'map': return MAP_ITEM_BYTES;
+    case 'symlink': return align4(12 + (nameBytes ?? enc.encode(it.target)).length);
+    case 'xset': return align4(12 + (nameBytes ?? enc.encode(it.name)).length + it.value.length);
+    case 'xdel': return align4(12 + (nameBytes ?? enc.encode(it.name)).length);
+    default: return unreachable(it, 'item');
+  }
+}
+
+/**
+ * Encodes items into `out` at `pos` (the caller sized it with itemBytes) and returns the new
+ * position. One pass, no intermediate allocations beyond UTF-8 name encoding.
+ */
+export function encodeItem(out: DataView, bytes: Uint8Array, pos: number, it: Item): number {
+  const start = pos;
+  const head = (type: number, len: number) => {
+    out.setUint16(start, type, true);
+    out.setUint16(start + 2, len, true);
+  };
+  switch (it.t) {
+    case 'inode': {
+      head(ITEM.INODE, INODE_ITEM_BYTES);
+      const d = it.inode;
+      out.setUint32(pos + 4, it.ino, true);
+      out.setUint32(pos + 8, d.mode, true);
+      out.setUint32(pos + 12, d.nlink, true);
+      out.setUint32(pos + 16, d.uid, true);
+      out.setUint32(pos + 20, d.gid, true);
+      out.setUint32(pos + 24, d.flags, true);
+      out.setUint32(pos + 28, 0, true);
+      setU64(out, pos + 32, d.size);
+      setI64(out, pos + 40, d.atime.sec);
+      setI64(out, pos + 48, d.mtime.sec);
+      setI64(out, pos + 56, d.ctime.sec);
+      setI64(out, pos + 64, d.btime.sec);
+      out.setUint32(pos + 72, d.atime.nsec, true);
+      out.setUint32(pos + 76, d.mtime.nsec, true);
+      out.setUint32(pos + 80, d.ctime.nsec, true);
+      out.setUint32(pos + 84, d.btime.nsec, true);
+      return pos + INODE_ITEM_BYTES;
+    }
+    case 'ifree': case 'orphan': case 'unorphan':
+      head(it.t === 'ifree' ? ITEM.IFREE : it.t === 'orphan' ? ITEM.ORPHAN : ITEM.UNORPHAN, 8);
+      out.setUint32(pos + 4, it.ino, true);
+      return pos + 8;
+    case 'link': {
+      const n = enc.encode(it.name);
+      const len = align4(16 + n.length);
+      head(ITEM.LINK, len);
+      out.setUint32(pos + 4, it.dir, true);
+      out.setUint32(pos + 8, it.ino, true);
+      out.setUint16(pos + 12, n.length, true);
+      out.setUint16(pos + 14, 0, true);
+      bytes.set(n, pos + 16);
+      return zeroPad(bytes, pos + 16 + n.length, pos + len);
+    }
+    case 'unlink': case 'xdel': {
+      const n = enc.encode(it.name);
+      const len = align4(12 + n.length);
+      head(it.t === 'unlink' ? ITEM.UNLINK : ITEM.XDEL, len);
+      out.setUint32(pos + 4, it.t === 'unlink' ? it.dir : it.ino, true);
+      out.setUint16(pos + 8, n.length, true);
+      out.setUint16(pos + 10, 0, true);
+      bytes.set(n, pos + 12);
+      return zeroPad(bytes, pos + 12 + n.length, pos + len);
+    }
+    case 'map':
+      head(ITEM.MAP, MAP_ITEM_BYTES);
+      out.setUint32(pos + 4, it.ino, true);
+      out.setUint32(pos + 8, it.lblk, true);
+      out.setUint32(pos + 12, it.count, true);
+      setU64(out, pos + 16, it.pblk);
+      out.setUint32(pos + 24, KIND_CODE[it.kind], true);
+      out.setUint32(pos + 28, 0, true);
+      return pos + MAP_ITEM_BYTES;
+    case 'symlink': {
+      const n = enc.encode(it.target);
+      const len = align4(12 + n.length);
+      head(ITEM.SYMLINK, len);
+      out.setUint32(pos + 4, it.ino, true);
+      out.setUint16(pos + 8, n.length, true);
+      out.setUint16(pos + 10, 0, true);
+      bytes.set(n, pos + 12);
+      return zeroPad(bytes, pos + 12 + n.length, pos + len);
+    }
+    case 'xset': {
+      const n = enc.encode(it.name);
+      const len = align4(12 + n.length + it.value.length);
+      head(ITEM.XSET, len);
+      out.setUint32(pos + 4, it.ino, true);
+      out.setUint16(pos + 8, n.length, true);
+      out.setUint16(pos + 10, it.value.length, true);
+      bytes.set(n, pos + 12);
+      bytes.set(it.value, pos + 12 + n.length);
+      return zeroPad(bytes, pos + 12 + n.length + it.value.length, pos + len);
+    }
+    default:
+      return unreachable(it, 'item');
+  }
+}
+
+/** Decodes one item at `pos`; returns it and the next position, or an error string. */
+export function decodeItem(v: DataView, bytes: Uint8Array, pos: number, end: number): { item: Item; next: number } | string {
+  if (pos + 4 > end) return 'item header past the end';
+  const type = v.getUint16(pos, true);
+  const len = v.getUint16(pos + 2, true);
+  if (len < 8 || len % 4 !== 0 || pos + len > end) return `item at ${pos} has bad length ${len}`;
+  const u32 = (o: number) => v.getUint32(pos + o, true);
+  const str = (o: number, n: number) => (o + n > len ? null : dec.decode(bytes.subarray(pos + o, pos + o + n)));
+  const next = pos + len;
+  switch (type) {
+    case ITEM.INODE: {
+      if (len !== INODE_ITEM_BYTES) return 'inode item has bad length';
+      const inode: DiskInode = {
+        mode: u32(8), nlink: u32(12), uid: u32(16), gid: u32(20), flags: u32(24), size: getU64(v, pos + 32),
+        atime: { sec: getI64(v, pos + 40), nsec: u32(72) }, mtime: { sec: getI64(v, pos + 48), nsec: u32(76) },
+        ctime: { sec: getI64(v, pos + 56), nsec: u32(80) }, btime: { sec: getI64(v, pos + 64), nsec: u32(84) },
+      };
+      return { item: { t: 'inode', ino: u32(4), inode }, next };
+    }
+    case ITEM.IFREE: return { item: { t: 'ifree', ino: u32(4) }, next };
+    case ITEM.ORPHAN: return { item: { t: 'orphan', ino: u32(4) }, next };
+    case ITEM.UNORPHAN: return { item: { t: 'unorphan', ino: u32(4) }, next };
+    case ITEM.LINK: {
+      const name = str(16, v.getUint16(pos + 12, true));
+      return name === null ? 'link item name overflows' : { item: { t: 'link', dir: u32(4), ino: u32(8), name }, next };
+    }
+    case ITEM.UNLINK: case ITEM.XDEL: {
+      const name = str(12, v.getUint16(pos + 8, true));
+      if (name === null) return 'item name overflows';
+      return { item: type === ITEM.UNLINK ? { t: 'unlink', dir: u32(4), name } : { t: 'xdel', ino: u32(4), name }, next };
+    }
+    case ITEM.MAP: {
+      const kind = KINDS[u32(24)];
+      if (kind === undefined || len !== MAP_ITEM_BYTES) return 'map item is malformed';
+      return { item: { t: 'map', ino: u32(4), lblk: u32(8), count: u32(12), pblk: getU64(v, pos + 16), kind }, next };
+    }
+    case ITEM.SYMLINK: {
+      const target = str(12, v.getUint16(pos + 8, true));
+      return target === null ? 'symlink item overflows' : { item: { t: 'symlink', ino: u32(4), target }, next };
+    }
+    case ITEM.XSET: {
+      const nl = v.getUint16(pos + 8, true);
+      const vl = v.getUint16(pos + 10, true);
+      const name = str(12, nl);
+      if (name === null || 12 + nl + vl > len) return 'xattr item overflows';
+      return { item: { t: 'xset', ino: u32(4), name, value: bytes.slice(pos + 12 + nl, pos + 12 + nl + vl) }, next };
+    }
+    default:
+      return `unknown item type ${type}`;
+  }
+}
+
+/** Frames items as one log record. */
+export function encodeRecord(items: readonly Item[], generation: number, seq: number, opcode: Opcode): Uint8Array {
+  let size = RECORD_HEADER;
+  for (const it of items) size += itemBytes(it);
+  const total = align8(size);
+  assert(total < 2 ** 32, 'record too large');
+  const bytes = new Uint8Array(total);
+  const v = new DataView(bytes.buffer);
+  let pos = RECORD_HEADER;
+  for (const it of items) pos = encodeItem(v, bytes, pos, it);
+  v.setUint32(REC.magic, RECORD_MAGIC, true);
+  v.setUint32(REC.generation, generation, true);
+  v.setUint32(REC.length, total, true);
+  v.setUint16(REC.itemCount, items.length, true);
+  v.setUint16(REC.opcode, Math.max(0, OPCODES.indexOf(opcode)), true);
+  v.setUint32(REC.seq, seq, true);
+  // The checksum is computed last, over every other byte of the record.
+  v.setUint32(REC.crc, crc32c(bytes, 0, total), true);
+  return bytes;
+}
+
+export type DecodedRecord = { ok: true; items: Item[]; length: number; seq: number; opcode: Opcode } | { ok: false; code: 'EFSCORRUPTED' | 'EFSBADCRC'; why: string };
+
+/** Decodes the record at `pos` of `bytes` (the log region image). */
+export function decodeRecord(bytes: Uint8Array, pos: number, limit: number, generation: number): DecodedRecord {
+  if (pos + RECORD_HEADER > limit) return { ok: false, code: 'EFSCORRUPTED', why: `record at ${pos} runs past the log tail` };
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (v.getUint32(pos + REC.magic, true) !== RECORD_MAGIC) return { ok: false, code: 'EFSCORRUPTED', why: `no record at log offset ${pos}` };
+  const length = v.getUint32(pos + REC.length, true);
+  if (length < RECORD_HEADER || length % 8 !== 0 || pos + length > limit) return { ok: false, code: 'EFSCORRUPTED', why: `record at ${pos} has bad length ${length}` };
+  const stored = v.getUint32(pos + REC.crc, true);
+  v.setUint32(pos + REC.crc, 0, true);
+  const crc = crc32c(bytes, pos, pos + length);
+  v.setUint32(pos + REC.crc, stored, true);
+  if (crc !== stored) return { ok: false, code: 'EFSBADCRC', why: `record at log offset ${pos} fails its checksum` };
+  if (v.getUint32(pos + REC.generation, true) !== generation) return { ok: false, code: 'EFSCORRUPTED', why: `record at ${pos} is from another generation` };
+  const count = v.getUint16(pos + REC.itemCount, true);
+  const items: Item[] = [];
+  let p = pos + RECORD_HEADER;
+  for (let i = 0; i < count; i++) {
+    const r = decodeItem(v, bytes, p, pos + length);
+    if (typeof r === 'string') return { ok: false, code: 'EFSCORRUPTED', why: `record at ${pos}: ${r}` };
+    items.push(r.item);
+    p = r.next;
+  }
+  const opcode = OPCODES[v.getUint16(pos + REC.opcode, true)] ?? 'none';
+  return { ok: true, items, length, seq: v.getUint32(pos + REC.seq, true), opcode };
+}
+
+function setI64(v: DataView, off: number, x: number): void {
+  v.setUint32(off, x >>> 0, true);
+  v.setInt32(off + 4, Math.floor(x / 0x1_0000_0000), true);
+}
+
+function getI64(v: DataView, off: number): number {
+  return v.getUint32(off, true) + v.getInt32(off + 4, true) * 0x1_0000_0000;
+}
+
+function zeroPad(bytes: Uint8Array, from: number, to: number): number {
+  bytes.fill(0, from, to);
+  return to;
+}

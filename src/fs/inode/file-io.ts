@@ -1,0 +1,148 @@
+/**
+ * File data: reading, and the copy-on-write write path.
+ *
+ * Interface:
+ *   readData(core, inode, target, position) -> bytes read (clipped at EOF; holes read as zero)
+ *   writeData(txn, inode, src, position)     builds a write: new blocks, their data stored and
+ *                                            flushed, MAP items and the new size
+ *   storeBlocks(txn, inode, lblk, count, fill) the COW primitive shared by write, truncate,
+ *                                            punch/zero edges and unshare
+ *
+ * Atomicity of a write: the new data goes to freshly reserved blocks, never over live ones, and
+ * only the commit record maps them in; a crash before the commit point leaves the old blocks
+ * mapped and the new ones free. Writes into a range a seal pins are the exception: they go in
+ * place (persisted before the commit of the size/time update) and are not atomic.
+ * Invariant kept for every file: bytes past EOF inside the last block read as zero.
+ */
+import { fsError } from '../../errno/index.js';
+import { BLOCK } from '../format/index.js';
+import type { FsCore } from './fs-core.js';
+import type { Inode } from './inode.js';
+import { now } from './inode.js';
+import type { Txn } from './txn.js';
+
+/** Largest file: 2^32 blocks (the MAP item's lblk is a u32). */
+export const MAX_FILE_SIZE = 2 ** 32 * BLOCK - 1;
+
+export function readData(core: FsCore, inode: Inode, target: Uint8Array, position: number): number {
+  const size = inode.attrs.size;
+  if (position >= size) return 0;
+  const n = Math.min(target.length, size - position);
+  let pos = 0;
+  while (pos < n) {
+    const abs = position + pos;
+    const lblk = Math.floor(abs / BLOCK);
+    const inBlock = abs - lblk * BLOCK;
+    const m = inode.extents.lookup(lblk, Math.ceil((n - pos + inBlock) / BLOCK));
+    const bytes = Math.min(n - pos, m.count * BLOCK - inBlock);
+    const piece = target.subarray(pos, pos + bytes);
+    if (m.kind === 'mapped') core.dev.readInto(m.pblk * BLOCK + inBlock, piece);
+    else piece.fill(0);
+    pos += bytes;
+  }
+  return n;
+}
+
+export function writeData(txn: Txn, inode: Inode, src: Uint8Array, position: number, path?: string): number {
+  const core = txn.core;
+  const len = src.length;
+  if (len === 0) return 0;
+  const end = position + len;
+  if (end > MAX_FILE_SIZE) throw fsError('EFBIG', txn.syscall, { path });
+  const a = txn.attrsOf(inode);
+  if (end > a.size) core.guard.before(inode, { kind: 'extend', offset: position, length: len }, txn.syscall);
+  const b0 = Math.floor(position / BLOCK);
+  const b1 = Math.ceil(end / BLOCK);
+  forEachPinnedRun(core, inode, b0, b1, (lblk, count, pinned) => {
+    const fill = (block: Uint8Array, lb: number) => composeBlock(core, inode, a.size, block, lb, src, position);
+    // Blocks the write covers whole are stored straight from the caller's buffer.
+    const direct = (lb: number, n: number) => {
+      const off = lb * BLOCK - position;
+      return off >= 0 && off + n * BLOCK <= len ? src.subarray(off, off + n * BLOCK) : null;
+    };
+    if (pinned) writeInPlace(core, inode, lblk, count, src, position);
+    else storeBlocks(txn, inode, lblk, count, fill, path, direct);
+  });
+  if (end > a.size) a.size = end;
+  const t = now();
+  a.mtime = t;
+  a.ctime = t;
+  return len;
+}
+
+/**
+ * Copy-on-write of logical blocks [lblk, lblk+count) into fresh blocks; `fill(block, lb)`
+ * produces each block's new contents. Full blocks of a write are stored straight from the
+ * caller's buffer when `direct` hands out the matching slice (one copy, no staging).
+ */
+export function storeBlocks(
+  txn: Txn, inode: Inode, lblk: number, count: number, fill: (block: Uint8Array, lb: number) => void,
+  path?: string, direct?: (lb: number, n: number) => Uint8Array | null,
+): void {
+  const got = txn.reserve(count, inode.extents.goalFor(lblk), path);
+  let lb = lblk;
+  const block = new Uint8Array(BLOCK);
+  for (const e of got) {
+    const whole = direct?.(lb, e.count) ?? null;
+    if (whole !== null) {
+      txn.core.storeData(e.pblk, whole);
+    } else if (e.count > 1) {
+      const run = new Uint8Array(e.count * BLOCK);
+      for (let i = 0; i < e.count; i++) fill(run.subarray(i * BLOCK, (i + 1) * BLOCK), lb + i);
+      txn.core.storeData(e.pblk, run);
+    } else {
+      fill(block, lb);
+      txn.core.storeData(e.pblk, block);
+    }
+    txn.add({ t: 'map', ino: inode.ino, lblk: lb, count: e.count, pblk: e.pblk, kind: 'mapped' });
+    lb += e.count;
+  }
+}
+
+/** Old contents of logical block lb (zero for holes, unwritten extents and past oldSize). */
+export function readBlock(core: FsCore, inode: Inode, lb: number, oldSize: number, out: Uint8Array): void {
+  const m = inode.extents.lookup(lb, 1);
+  if (m.kind === 'mapped') core.dev.readInto(m.pblk * BLOCK, out);
+  else out.fill(0);
+  const valid = oldSize - lb * BLOCK;
+  if (valid < BLOCK) out.fill(0, Math.max(0, valid));
+}
+
+/** New contents of block lb: old bytes where the write does not reach, new bytes where it does. */
+function composeBlock(core: FsCore, inode: Inode, oldSize: number, block: Uint8Array, lb: number, src: Uint8Array, position: number): void {
+  const bs = lb * BLOCK;
+  const from = Math.max(position, bs);
+  const to = Math.min(position + src.length, bs + BLOCK);
+  if (from > bs || to < bs + BLOCK) readBlock(core, inode, lb, oldSize, block);
+  block.set(src.subarray(from - position, to - position), from - bs);
+}
+
+/** Sealed range: store straight into the pinned blocks and persist (not atomic; documented). */
+function writeInPlace(core: FsCore, inode: Inode, lblk: number, count: number, src: Uint8Array, position: number): void {
+  for (let lb = lblk; lb < lblk + count; lb++) {
+    const m = inode.extents.lookup(lb, 1);
+    if (m.kind !== 'mapped') throw fsError('EFSCORRUPTED', 'write', { detail: `sealed block ${lb} of inode ${inode.ino} is not mapped` });
+    const bs = lb * BLOCK;
+    const from = Math.max(position, bs);
+    const to = Math.min(position + src.length, bs + BLOCK);
+    const off = m.pblk * BLOCK + (from - bs);
+    core.dev.write(off, src.subarray(from - position, to - position));
+    core.dev.flush(off, to - from);
+  }
+  core.dev.fence();
+}
+
+/** Splits [b0, b1) into runs that a seal pins and runs it does not. */
+export function forEachPinnedRun(core: FsCore, inode: Inode, b0: number, b1: number, fn: (lblk: number, count: number, pinned: boolean) => void): void {
+  if (!core.guard.pinned(inode, b0 * BLOCK, (b1 - b0) * BLOCK)) return fn(b0, b1 - b0, false);
+  let start = b0;
+  let state = core.guard.pinned(inode, b0 * BLOCK, BLOCK);
+  for (let b = b0 + 1; b <= b1; b++) {
+    const p = b < b1 ? core.guard.pinned(inode, b * BLOCK, BLOCK) : !state;
+    if (p !== state) {
+      fn(start, b - start, state);
+      start = b;
+      state = p;
+    }
+  }
+}

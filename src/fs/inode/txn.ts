@@ -1,0 +1,87 @@
+/**
+ * Txn: the items and reserved blocks of one operation being built. Builders (file-io.ts,
+ * file-space.ts, the namespace ops) add to a Txn; the API layer commits it once, so an
+ * operation that touches several inodes (copyFile with reflink, rename over a file) is one
+ * record and one commit point.
+ *
+ * Invariant: reserved blocks are either mapped by an item of this Txn when it commits, or
+ * given back by abort(). Callers pair build/commit with abort in `finally`-style code.
+ */
+import type { Extent } from '../alloc/index.js';
+import type { DiskInode, Item, Opcode } from '../format/index.js';
+import type { FsCore } from './fs-core.js';
+import { Inode, copyAttrs } from './inode.js';
+
+export class Txn {
+  readonly core: FsCore;
+  readonly opcode: Opcode;
+  readonly syscall: string;
+  readonly items: Item[] = [];
+  readonly reserved: Extent[] = [];
+  /** Attribute updates, folded into one INODE item per inode at commit. */
+  private readonly attrs = new Map<number, DiskInode>();
+  private done = false;
+
+  constructor(core: FsCore, opcode: Opcode, syscall: string) {
+    this.core = core;
+    this.opcode = opcode;
+    this.syscall = syscall;
+  }
+
+  /**
+   * A new inode, created by this Txn's commit. The returned object is not in the state yet
+   * (its extent map stays empty); builders use it to add items for the new file.
+   */
+  newInode(ino: number, attrs: DiskInode): Inode {
+    const inode = new Inode(ino, attrs);
+    this.attrs.set(ino, copyAttrs(attrs));
+    return inode;
+  }
+
+  /** The attributes this Txn will write for `inode` (a copy, edited in place by the caller). */
+  attrsOf(inode: Inode): DiskInode {
+    let a = this.attrs.get(inode.ino);
+    if (a === undefined) {
+      a = copyAttrs(inode.attrs);
+      this.attrs.set(inode.ino, a);
+    }
+    return a;
+  }
+
+  reserve(blocks: number, goal: number, path?: string): Extent[] {
+    const got = this.core.reserve(blocks, goal, this.syscall, path);
+    this.reserved.push(...got);
+    return got;
+  }
+
+  add(item: Item): void {
+    this.items.push(item);
+  }
+
+  /** Commits: attribute items go first so that later items may name new inodes. */
+  commit(): void {
+    this.done = true;
+    const head: Item[] = [];
+    for (const [ino, inode] of this.attrs) head.push({ t: 'inode', ino, inode });
+    this.core.commit(this.opcode, [...head, ...this.items], this.reserved, this.syscall);
+  }
+
+  /** Gives back what was reserved if commit() was not reached. Safe to call after commit. */
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    this.core.space.unreserve(this.reserved);
+  }
+}
+
+/** Runs `build` in a fresh Txn and commits it; aborts on any throw. Returns build's result. */
+export function transact<T>(core: FsCore, opcode: Opcode, syscall: string, build: (t: Txn) => T): T {
+  const t = new Txn(core, opcode, syscall);
+  try {
+    const r = build(t);
+    t.commit();
+    return r;
+  } finally {
+    t.abort();
+  }
+}
