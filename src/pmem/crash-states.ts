@@ -3,18 +3,24 @@
  *
  * Interface:
  *   const r = new TraceReplay(trace)
- *   r.points('fence' | 'store')      crash points: "events[0..index) happened, then power failed"
+ *   r.points('fence' | 'store')      crash points: "events[0..index) happened, then power failed":
+ *                                     'fence' = just before each fence (what it would make durable
+ *                                     is in flight) and the end of the trace; 'store' adds a point
+ *                                     just after each store
  *   r.seek(point)                     replay forward (or restart) to that point
  *   r.states(policy)                  the distinct media states at the point, deduplicated
  *   r.materialize(state)              a PmemDevice holding that state (copy-on-write over the
  *                                     trace's base snapshot: cost ~ lines changed, not device size)
  *
  * Replay keeps, per line touched since the base: its durable contents, its current contents,
- * and its pending history: the 8-byte-aligned sub-stores since it was last durable, and the
- * snapshot taken by the last flush. A fence makes each flushed line's snapshot durable and
- * drops the sub-stores it covered. Policies (docs/CRASH-TESTING.md):
+ * and its pending history: the 8-byte-aligned sub-stores since it was last durable (each marked
+ * cached or non-temporal), and the snapshot taken by the last flush. A fence makes durable each
+ * line's flush snapshot plus its later non-temporal sub-stores (an ntstore persists its own
+ * bytes only), and keeps pending the cached sub-stores the flush did not cover, minus the bytes
+ * a later ntstore overwrote. Prefix enumeration orders a line's ntstores with its cached stores.
+ * Policies (docs/CRASH-TESTING.md):
  *   strict    durable only
- *   chipmunk  durable + every subset of at most `bound` flushed-but-unfenced lines
+ *   chipmunk  durable + every subset of at most `bound` in-flight (flushed or nt-stored) lines
  *   vinter    every subset of pending lines if at most `max` (4), else `samples` (20) random
  *   prefix    each pending line at each in-order prefix of its sub-stores, others durable
  *   random    `count` states, each line at a random prefix
@@ -54,6 +60,7 @@ export interface CrashState {
 interface SubStore {
   at: number; // byte offset inside the line
   data: Uint8Array; // at most WORD bytes, never crossing a WORD boundary
+  nt: boolean; // a non-temporal store: durable at the next fence with no flush
 }
 
 interface History {
@@ -77,13 +84,17 @@ export class TraceReplay {
     const out: CrashPoint[] = [];
     let label: string | null = null;
     const ev = this.trace.events;
+    const add = (index: number): void => {
+      if (out.length === 0 || out[out.length - 1]!.index !== index) out.push({ index, ordinal: out.length, label });
+    };
     for (let i = 0; i < ev.length; i++) {
       const e = ev[i]!;
       if (e.kind === 'label') label = e.text;
-      const isPoint = e.kind === 'fence' || (kind === 'store' && (e.kind === 'store' || e.kind === 'ntstore'));
-      if (isPoint) out.push({ index: i + 1, ordinal: out.length, label });
+      // Before the fence, not after: after it nothing it ordered is in flight any more.
+      if (e.kind === 'fence') add(i);
+      else if (kind === 'store' && (e.kind === 'store' || e.kind === 'ntstore')) add(i + 1);
     }
-    if (out.length === 0 || out[out.length - 1]!.index !== ev.length) out.push({ index: ev.length, ordinal: out.length, label });
+    add(ev.length);
     return out;
   }
 
@@ -93,14 +104,14 @@ export class TraceReplay {
     while (this.applied < point.index) this.apply(ev[this.applied++]!);
   }
 
-  /** Pending lines at the current point, and how many of them are flushed. */
+  /** Pending lines at the current point, and how many of them are in flight (flushed or nt-stored). */
   get pendingLines(): number {
     return this.pending.size;
   }
 
   get flushedLines(): number {
     let n = 0;
-    for (const h of this.pending.values()) if (h.flushed !== null) n++;
+    for (const [line, h] of this.pending) if (this.inFlight(line, h) !== null) n++;
     return n;
   }
 
@@ -132,9 +143,13 @@ export class TraceReplay {
         yield [new Map(), 'strict'];
         return;
       case 'chipmunk': {
-        const flushed = [...this.pending].filter(([, h]) => h.flushed !== null).map(([l]) => l);
-        for (const subset of subsetsUpTo(flushed, policy.bound)) {
-          const m = new Map(subset.map((l) => [l, this.pending.get(l)!.flushed!.data] as const));
+        const inFlight = new Map<number, Uint8Array>();
+        for (const [line, h] of this.pending) {
+          const img = this.inFlight(line, h);
+          if (img !== null) inFlight.set(line, img);
+        }
+        for (const subset of subsetsUpTo([...inFlight.keys()], policy.bound)) {
+          const m = new Map(subset.map((l) => [l, inFlight.get(l)!] as const));
           yield [m, subset.length === 0 ? 'strict' : `flushed lines ${subset.join(',')}`];
         }
         return;
@@ -219,10 +234,9 @@ export class TraceReplay {
         this.lastLabel = e.text;
         return;
       case 'store':
-        return this.store(e.offset, e.data);
+        return this.store(e.offset, e.data, false);
       case 'ntstore':
-        this.store(e.offset, e.data);
-        return this.flushLines(e.offset - (e.offset % LINE), e.offset + e.data.length, null);
+        return this.store(e.offset, e.data, true);
       case 'flush':
         return this.flushLines(e.offset, e.offset + e.data.length, e.data);
       case 'fence':
@@ -232,7 +246,7 @@ export class TraceReplay {
     }
   }
 
-  private store(offset: number, data: Uint8Array): void {
+  private store(offset: number, data: Uint8Array, nt: boolean): void {
     let pos = 0;
     while (pos < data.length) {
       const abs = offset + pos;
@@ -242,28 +256,26 @@ export class TraceReplay {
       const piece = data.subarray(pos, pos + n);
       this.currentLine(line).set(piece, at);
       if (this.trace.mode === 'eadr') this.durableLine(line, true).set(piece, at);
-      else this.history(line).subs.push(...splitWords(at, piece));
+      else this.history(line).subs.push(...splitWords(at, piece, nt));
       pos += n;
     }
   }
 
-  private flushLines(start: number, end: number, data: Uint8Array | null): void {
-    if (this.trace.mode === 'eadr' && data === null) return;
-    for (let off = start - (start % LINE); off < end; off += LINE) {
+  /** A flush event: `data` holds the lines [start, end) as the device saw them (line-aligned). */
+  private flushLines(start: number, end: number, data: Uint8Array): void {
+    for (let off = start; off < end; off += LINE) {
       const line = off / LINE;
       const cur = this.currentLine(line);
-      if (data !== null) {
-        const seen = data.subarray(off - start, off - start + LINE);
-        if (!equalBytes(seen, cur)) {
-          // Stores made through a DAX view: they enter the history here, word by word.
-          for (let w = 0; w < LINE; w += WORD) {
-            if (!equalBytes(seen.subarray(w, w + WORD), cur.subarray(w, w + WORD))) {
-              if (this.trace.mode === 'adr') this.history(line).subs.push({ at: w, data: seen.slice(w, w + WORD) });
-            }
+      const seen = data.subarray(off - start, off - start + LINE);
+      if (!equalBytes(seen, cur)) {
+        // Stores made through a DAX view: they enter the history here, word by word.
+        for (let w = 0; w < LINE; w += WORD) {
+          if (!equalBytes(seen.subarray(w, w + WORD), cur.subarray(w, w + WORD))) {
+            if (this.trace.mode === 'adr') this.history(line).subs.push({ at: w, data: seen.slice(w, w + WORD), nt: false });
           }
-          cur.set(seen);
-          if (this.trace.mode === 'eadr') this.durableLine(line, true).set(seen);
         }
+        cur.set(seen);
+        if (this.trace.mode === 'eadr') this.durableLine(line, true).set(seen);
       }
       const h = this.pending.get(line);
       if (h !== undefined) h.flushed = { count: h.subs.length, data: cur.slice() };
@@ -272,12 +284,25 @@ export class TraceReplay {
 
   private fence(): void {
     for (const [line, h] of this.pending) {
-      if (h.flushed === null) continue;
-      this.durable.set(line, h.flushed.data);
-      h.subs.splice(0, h.flushed.count);
+      const img = this.inFlight(line, h);
+      if (img === null) continue;
+      this.durable.set(line, img);
+      h.subs = survivors(h.subs.slice(h.flushed?.count ?? 0));
       h.flushed = null;
       if (h.subs.length === 0) this.pending.delete(line);
     }
+  }
+
+  /** What the next fence makes durable in the line (null: nothing of it is in flight). */
+  private inFlight(line: number, h: History): Uint8Array | null {
+    let out = h.flushed === null ? null : h.flushed.data.slice();
+    for (let i = h.flushed?.count ?? 0; i < h.subs.length; i++) {
+      const s = h.subs[i]!;
+      if (!s.nt) continue;
+      out ??= this.durableLine(line).slice();
+      out.set(s.data, s.at);
+    }
+    return out;
   }
 
   private history(line: number): History {
@@ -314,16 +339,44 @@ export class TraceReplay {
 }
 
 /** A store's piece inside one line, cut at 8-byte boundaries: the failure-atomic units. */
-function splitWords(at: number, piece: Uint8Array): SubStore[] {
+function splitWords(at: number, piece: Uint8Array, nt: boolean): SubStore[] {
   const out: SubStore[] = [];
   let pos = 0;
   while (pos < piece.length) {
     const a = at + pos;
     const n = Math.min(piece.length - pos, WORD - (a % WORD));
-    out.push({ at: a, data: piece.slice(pos, pos + n) });
+    out.push({ at: a, data: piece.slice(pos, pos + n), nt });
     pos += n;
   }
   return out;
+}
+
+/**
+ * What stays pending in a line after a fence, given the sub-stores after its last flush: the
+ * cached ones (ntstores are durable now), minus bytes that a *later* ntstore overwrote (the
+ * older cached value can never be the one left on the media).
+ */
+function survivors(subs: SubStore[]): SubStore[] {
+  const newerNt = new Uint8Array(LINE);
+  const out: SubStore[] = [];
+  for (let i = subs.length - 1; i >= 0; i--) {
+    const s = subs[i]!;
+    if (s.nt) {
+      newerNt.fill(1, s.at, s.at + s.data.length);
+      continue;
+    }
+    for (let j = s.data.length; j > 0; ) {
+      if (newerNt[s.at + j - 1] === 1) {
+        j--;
+        continue;
+      }
+      let k = j;
+      while (k > 0 && newerNt[s.at + k - 1] !== 1) k--;
+      out.push({ at: s.at + k, data: s.data.slice(k, j), nt: false });
+      j = k;
+    }
+  }
+  return out.reverse();
 }
 
 function* subsetsUpTo(items: number[], k: number): Generator<number[]> {

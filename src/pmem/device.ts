@@ -6,21 +6,24 @@
  *   read / readInto / write (cached store) / ntstore / flush / fence (= drain) / persist
  *   view(offset, length)  zero-copy Uint8Array over the cache (DAX)
  *   crash(policy)         a new in-memory device holding one post-crash media state
- *   startTrace / stopTrace, label(text), stats, share(), close()
+ *   startTrace / stopTrace, label(text), stats, loadedBytes, share(), close()
  *
  * Model (docs/DESIGN.md, "The persistence model"): two memories. The *cache* is what every
  * reader sees; the *media* is what survives a crash. A store writes the cache and marks its
- * lines dirty. flush queues lines for write-back; fence copies the queued lines from the cache
- * to the media (and, with durability 'fence', to the image file), which is the moment they
- * become durable. ntstore = store + queue. In eADR mode the caches are inside the persistence
+ * lines dirty. flush stages a copy of the lines, as they are at that moment, in this handle's
+ * write-pending queue; fence writes the staged copies to the media (and, with durability
+ * 'fence', to the image file), which is the moment they become durable. ntstore writes the
+ * cache and stages exactly its own bytes. In eADR mode the caches are inside the persistence
  * domain: a store writes both memories at once and flush/fence order nothing.
  *
  * Stores through a view() go straight into the cache and are INVISIBLE to the device until a
- * flush covers their lines: flush queues (and the trace records) whatever the lines hold then.
+ * flush covers their lines: flush stages (and the trace records) whatever the lines hold then.
  *
  * Pending-line tracking is per thread, like SFENCE: a fence makes durable what *this* handle
- * flushed. A worker attached with attach(share()) has its own tracking and stats but the same
- * cache, media and image file.
+ * flushed. A worker attached with attach(share()) has its own queue and stats but the same
+ * cache, media and image file. When the owner closes, attached handles fail with EBADF.
+ * A crash() state is isolated from later stores made through *this* handle; take crash states
+ * while no other thread is storing to the device.
  */
 import { fdatasyncSync } from 'node:fs';
 import { fsError } from '../errno/index.js';
@@ -28,9 +31,9 @@ import { type CrashPolicy, chooseCrashLines } from './crash-policy.js';
 import { LINE, checkDeviceSize, checkRange, lineSpan } from './geometry.js';
 import { type Durability, ImageFile, writeFileAt } from './image-file.js';
 import { ChunkedMemory, type Memory, type SharedMemoryHandle } from './memory.js';
-import { RangeList } from './range-list.js';
 import { OverlayMemory, type ByteSource } from './snapshot.js';
 import type { Trace, TraceEvent } from './trace.js';
+import { WritePendingQueue } from './write-pending-queue.js';
 
 export type PmemMode = 'adr' | 'eadr';
 
@@ -64,11 +67,9 @@ export interface SharedDevice {
   cache: SharedMemoryHandle;
   media: SharedMemoryHandle;
   file: { path: string; fd: number } | null;
+  /** Int32[1]: 0 while the owner has the device open, 1 once it closed it. */
+  life: SharedArrayBuffer;
 }
-
-const CLEAN = 0;
-const DIRTY = 1;
-const QUEUED = 2;
 
 interface Parts {
   size: number;
@@ -79,6 +80,7 @@ interface Parts {
   image: ImageFile | null;
   shared: SharedDevice['file'];
   owner: boolean;
+  life: SharedArrayBuffer;
 }
 
 export class PmemDevice {
@@ -93,10 +95,11 @@ export class PmemDevice {
   private readonly image: ImageFile | null;
   private readonly sharedFile: SharedDevice['file'];
   private readonly owner: boolean;
-  /** Per line: CLEAN | DIRTY | QUEUED. Allocated on the first store (ADR only). */
-  private lineState: Uint8Array | null = null;
-  private readonly dirty = new RangeList();
-  private readonly queued = new RangeList();
+  private readonly life: Int32Array;
+  /** This handle's stores that are not durable yet, and its staged write-backs (ADR only). */
+  private readonly wpq: WritePendingQueue;
+  /** The image file was written since the last fdatasync (durability 'fence-sync'). */
+  private unsynced = false;
   private trace: { events: TraceEvent[]; base: Trace['base'] } | null = null;
   private closed = false;
 
@@ -109,7 +112,9 @@ export class PmemDevice {
     this.image = p.image;
     this.sharedFile = p.shared;
     this.owner = p.owner;
+    this.life = new Int32Array(p.life);
     this.file = p.shared?.path ?? null;
+    this.wpq = new WritePendingQueue(p.size);
   }
 
   // --- construction ------------------------------------------------------------------------
@@ -120,14 +125,14 @@ export class PmemDevice {
     const durability = checkDurability(opts.durability);
     if (opts.file === undefined) {
       return new PmemDevice({
-        size: opts.size, mode, durability, owner: true, image: null, shared: null,
+        size: opts.size, mode, durability, owner: true, image: null, shared: null, life: newLife(),
         cache: ChunkedMemory.allocate(opts.size, null), media: ChunkedMemory.allocate(opts.size, null),
       });
     }
     const image = ImageFile.create(opts.file, opts.size, opts.overwrite === true);
     // A new image is all zeros: no need to load anything from it.
     return new PmemDevice({
-      size: opts.size, mode, durability, owner: true, image, shared: { path: image.path, fd: image.fd },
+      size: opts.size, mode, durability, owner: true, image, shared: { path: image.path, fd: image.fd }, life: newLife(),
       cache: ChunkedMemory.allocate(opts.size, null), media: ChunkedMemory.allocate(opts.size, null),
     });
   }
@@ -137,17 +142,19 @@ export class PmemDevice {
     const durability = checkDurability(opts.durability);
     const image = ImageFile.open(file);
     return new PmemDevice({
-      size: image.size, mode, durability, owner: true, image, shared: { path: image.path, fd: image.fd },
+      size: image.size, mode, durability, owner: true, image, shared: { path: image.path, fd: image.fd }, life: newLife(),
       cache: ChunkedMemory.allocate(image.size, image.fd), media: ChunkedMemory.allocate(image.size, image.fd),
     });
   }
 
   /** In a worker: the same device as the one share() was called on. */
   static attach(shared: SharedDevice): PmemDevice {
-    if (shared?.kind !== 'pmem-shared') throw fsError('EINVAL', 'pmem_attach', { detail: 'not a shared device handle' });
+    if (shared?.kind !== 'pmem-shared' || !(shared.life instanceof SharedArrayBuffer)) {
+      throw fsError('EINVAL', 'pmem_attach', { detail: 'not a shared device handle (from share() of this version)' });
+    }
     return new PmemDevice({
       size: shared.cache.size, mode: shared.mode, durability: shared.durability, owner: false,
-      image: null, shared: shared.file,
+      image: null, shared: shared.file, life: shared.life,
       cache: new ChunkedMemory(shared.cache), media: new ChunkedMemory(shared.media),
     });
   }
@@ -155,7 +162,7 @@ export class PmemDevice {
   /** A device over a read-only base (a snapshot): crash states are these. */
   static overlay(base: ByteSource, mode: PmemMode): PmemDevice {
     return new PmemDevice({
-      size: base.size, mode, durability: 'close', owner: true, image: null, shared: null,
+      size: base.size, mode, durability: 'close', owner: true, image: null, shared: null, life: newLife(),
       cache: new OverlayMemory(base), media: new OverlayMemory(base),
     });
   }
@@ -165,7 +172,7 @@ export class PmemDevice {
     if (!(this.cache instanceof ChunkedMemory) || !(this.media instanceof ChunkedMemory)) {
       throw fsError('EINVAL', 'pmem_share', { detail: 'a crash-state device cannot be shared with workers' });
     }
-    return { kind: 'pmem-shared', mode: this.mode, durability: this.durability, cache: this.cache.handle(), media: this.media.handle(), file: this.sharedFile };
+    return { kind: 'pmem-shared', mode: this.mode, durability: this.durability, cache: this.cache.handle(), media: this.media.handle(), file: this.sharedFile, life: this.life.buffer as SharedArrayBuffer };
   }
 
   // --- loads and stores --------------------------------------------------------------------
@@ -193,39 +200,47 @@ export class PmemDevice {
     this.stats.bytesStored += bytes.length;
     if (this.mode === 'eadr') return this.toMedia(offset, bytes);
     const [l0, l1] = lineSpan(offset, bytes.length);
-    this.states().fill(DIRTY, l0, l1);
-    this.dirty.add(l0, l1);
+    this.wpq.stored(l0, l1);
   }
 
-  /** A non-temporal store: bypasses the cache, durable at the next fence without a flush. */
+  /**
+   * A non-temporal store: bypasses the cache, durable at the next fence without a flush.
+   * Only these bytes: earlier unflushed stores to the same lines stay pending.
+   */
   ntstore(offset: number, bytes: Uint8Array): void {
     this.checkOpen('pmem_ntstore');
     checkRange('pmem_ntstore', this.size, offset, bytes.length);
     if (bytes.length === 0) return;
-    if (this.trace !== null) this.trace.events.push({ kind: 'ntstore', offset, data: bytes.slice() });
+    const copy = bytes.slice(); // the caller may reuse its buffer before the fence
+    if (this.trace !== null) this.trace.events.push({ kind: 'ntstore', offset, data: copy });
     this.cache.write(offset, bytes);
     this.stats.stores++;
     this.stats.bytesStored += bytes.length;
     if (this.mode === 'eadr') return this.toMedia(offset, bytes);
     const [l0, l1] = lineSpan(offset, bytes.length);
-    this.states().fill(QUEUED, l0, l1);
-    this.queued.add(l0, l1);
+    this.wpq.ntStored(l0, l1, offset, copy);
   }
 
-  /** CLWB over every line touching the range: queued for write-back with its current contents. */
+  /**
+   * CLWB over every line touching the range: the lines are queued for write-back with their
+   * contents as of now (stores made later, through the device or a view, are not included).
+   */
   flush(offset: number, length: number): void {
     this.checkOpen('pmem_flush');
     checkRange('pmem_flush', this.size, offset, length);
     if (length === 0) return;
     const [l0, l1] = lineSpan(offset, length);
+    const off = l0 * LINE;
     this.stats.linesFlushed += l1 - l0;
-    if (this.trace !== null) this.trace.events.push({ kind: 'flush', offset: l0 * LINE, data: this.cache.peek(l0 * LINE, (l1 - l0) * LINE).slice() });
     if (this.mode === 'eadr') {
       // Nothing to order; but stores made through views become known (and durable) here.
-      return this.toMedia(l0 * LINE, this.cache.peek(l0 * LINE, (l1 - l0) * LINE));
+      const now = this.cache.peek(off, (l1 - l0) * LINE);
+      if (this.trace !== null) this.trace.events.push({ kind: 'flush', offset: off, data: now.slice() });
+      return this.toMedia(off, now);
     }
-    this.states().fill(QUEUED, l0, l1);
-    this.queued.add(l0, l1);
+    const staged = this.cache.peek(off, (l1 - l0) * LINE).slice();
+    if (this.trace !== null) this.trace.events.push({ kind: 'flush', offset: off, data: staged });
+    this.wpq.flushed(l0, l1, off, staged);
   }
 
   /** SFENCE: every line this handle flushed (or nt-stored) is durable once it returns. */
@@ -233,27 +248,35 @@ export class PmemDevice {
     this.checkOpen('pmem_fence');
     this.stats.fences++;
     if (this.trace !== null) this.trace.events.push({ kind: 'fence' });
-    if (this.queued.empty) return;
-    const states = this.states();
-    this.queued.forEachMerged((l0, l1) => {
-      const off = l0 * LINE;
-      const len = Math.min(l1 * LINE, this.size) - off;
-      // COMMIT POINT (of whatever the caller queued): after this copy the lines are media.
-      this.toMedia(off, this.cache.peek(off, len));
-      states.fill(CLEAN, l0, l1);
-    });
-    this.dirty.subtract(this.queued);
-    this.queued.clear();
-    if (this.durability === 'fence-sync') this.syncFile();
+    // COMMIT POINT (of whatever this handle flushed or nt-stored): before it a crash may keep
+    // any in-order prefix of those lines' stores; after it every staged write-back is media.
+    this.wpq.drain((off, bytes) => this.toMedia(off, bytes));
+    this.syncIfNeeded();
   }
 
   drain(): void {
     this.fence();
   }
 
+  /** flush + fence (libpmem's pmem_persist). Nothing runs between the two, so no staging copy. */
   persist(offset: number, length: number): void {
-    this.flush(offset, length);
-    this.fence();
+    if (this.mode === 'eadr' || length === 0) {
+      this.flush(offset, length);
+      return this.fence();
+    }
+    this.checkOpen('pmem_persist');
+    checkRange('pmem_persist', this.size, offset, length);
+    const [l0, l1] = lineSpan(offset, length);
+    const off = l0 * LINE;
+    const now = this.cache.peek(off, (l1 - l0) * LINE);
+    this.stats.linesFlushed += l1 - l0;
+    this.stats.fences++;
+    if (this.trace !== null) this.trace.events.push({ kind: 'flush', offset: off, data: now.slice() }, { kind: 'fence' });
+    // COMMIT POINT: as fence(); earlier staged write-backs first, in program order.
+    this.wpq.drain((o, bytes) => this.toMedia(o, bytes));
+    this.toMedia(off, now);
+    this.wpq.cleaned(l0, l1);
+    this.syncIfNeeded();
   }
 
   /**
@@ -291,26 +314,20 @@ export class PmemDevice {
    * only for building crash states and images, never on a path the model must observe.
    */
   loadDurable(offset: number, bytes: Uint8Array): void {
+    this.checkOpen('pmem_load');
     checkRange('pmem_load', this.size, offset, bytes.length);
     this.cache.write(offset, bytes);
     this.media.write(offset, bytes);
   }
 
-  /** Lines with stores that are not yet durable (this handle's knowledge). */
+  /** Lines with stores that are not yet durable (this handle's knowledge), ascending. */
   pendingLines(): number[] {
-    if (this.lineState === null) return [];
-    const out: number[] = [];
-    const all = new RangeList();
-    this.dirty.forEachMerged((a, b) => all.add(a, b));
-    this.queued.forEachMerged((a, b) => all.add(a, b));
-    all.forEachMerged((a, b) => {
-      for (let l = a; l < b; l++) if (this.lineState![l] !== CLEAN) out.push(l);
-    });
-    return out;
+    return this.wpq.pending();
   }
 
   /** The durable contents of [offset, offset+length): what a strict crash would keep. */
   readDurable(offset: number, length: number): Uint8Array {
+    this.checkOpen('pmem_read');
     checkRange('pmem_read', this.size, offset, length);
     const out = new Uint8Array(length);
     this.media.read(offset, out);
@@ -322,12 +339,15 @@ export class PmemDevice {
   startTrace(): void {
     this.checkOpen('pmem_trace');
     const base = this.media.snapshot();
+    // What is pending now enters the trace first: staged write-backs in order, then the
+    // current contents of lines stored to since their last flush.
     const events: TraceEvent[] = [];
-    // Lines pending now enter the trace as stores of their current contents.
+    for (const s of this.wpq.staged()) {
+      if (s.kind === 'nt') events.push({ kind: 'ntstore', offset: s.offset, data: s.bytes });
+      else events.push({ kind: 'store', offset: s.offset, data: s.bytes }, { kind: 'flush', offset: s.offset, data: s.bytes });
+    }
     for (const line of this.pendingLines()) {
-      const data = this.lineBytes(this.cache, line);
-      events.push({ kind: 'store', offset: line * LINE, data });
-      if (this.lineState![line] === QUEUED) events.push({ kind: 'flush', offset: line * LINE, data: data.slice() });
+      if (this.wpq.isDirty(line)) events.push({ kind: 'store', offset: line * LINE, data: this.lineBytes(this.cache, line) });
     }
     this.trace = { events, base };
   }
@@ -350,17 +370,31 @@ export class PmemDevice {
 
   // --- lifecycle ---------------------------------------------------------------------------
 
-  /** Writes what is durable to the image file (durability 'close') and releases it. */
+  /**
+   * Bytes read from the image file into memory so far (the cache and the media copy each count,
+   * 1 MiB regions, loaded on first touch). 0 for in-memory devices. Opening an image reads
+   * nothing up front; reading one block loads one region.
+   */
+  get loadedBytes(): number {
+    return this.cache.loadedBytes() + this.media.loadedBytes();
+  }
+
+  /**
+   * Writes what is durable to the image file (durability 'close'), syncs it (unless 'fence'),
+   * and releases it. Attached worker handles fail with EBADF from then on. Crash states taken
+   * earlier stay readable.
+   */
   close(): void {
     if (this.closed) return;
-    if (this.image !== null && this.owner) {
-      if (this.durability === 'close' && this.media instanceof ChunkedMemory) {
-        this.media.takeDirty((off, bytes) => writeFileAt(this.image!.fd, off, bytes));
+    try {
+      if (this.owner && this.image !== null) this.writeBack(this.image);
+    } finally {
+      this.closed = true;
+      if (this.owner) {
+        Atomics.store(this.life, 0, 1);
+        this.releaseImage();
       }
-      if (this.durability !== 'fence') this.image.sync();
-      this.image.close();
     }
-    this.closed = true;
   }
 
   get isClosed(): boolean {
@@ -374,16 +408,32 @@ export class PmemDevice {
     this.stats.bytesDurable += bytes.length;
     if (this.sharedFile === null) return;
     if (this.durability === 'close') (this.media as ChunkedMemory).markDirty(offset, bytes.length);
-    else writeFileAt(this.sharedFile.fd, offset, bytes);
+    else {
+      writeFileAt(this.sharedFile.fd, offset, bytes);
+      this.unsynced = true;
+    }
   }
 
-  private syncFile(): void {
-    if (this.sharedFile !== null) fdatasyncSync(this.sharedFile.fd);
+  /** 'fence-sync': a fence is not done until what it wrote is on the host's disk (eADR too). */
+  private syncIfNeeded(): void {
+    if (this.durability !== 'fence-sync' || !this.unsynced || this.sharedFile === null) return;
+    fdatasyncSync(this.sharedFile.fd);
+    this.unsynced = false;
   }
 
-  private states(): Uint8Array {
-    if (this.lineState === null) this.lineState = new Uint8Array(Math.ceil(this.size / LINE));
-    return this.lineState;
+  private writeBack(image: ImageFile): void {
+    if (this.durability === 'close' && this.media instanceof ChunkedMemory) {
+      this.media.takeDirty((off, bytes) => writeFileAt(image.fd, off, bytes));
+    }
+    if (this.durability !== 'fence') image.sync();
+  }
+
+  /** Close the image; live crash states of the media keep a read-only way to its bytes. */
+  private releaseImage(): void {
+    if (this.image === null) return;
+    if (this.media instanceof ChunkedMemory) this.media.detachSource(this.image.path);
+    if (this.cache instanceof ChunkedMemory) this.cache.detachSource(null);
+    this.image.close();
   }
 
   private lineBytes(m: Memory, line: number): Uint8Array {
@@ -393,8 +443,12 @@ export class PmemDevice {
   }
 
   private checkOpen(op: string): void {
-    if (this.closed) throw fsError('EBADF', op, { detail: 'device is closed' });
+    if (this.closed || Atomics.load(this.life, 0) !== 0) throw fsError('EBADF', op, { detail: 'device is closed' });
   }
+}
+
+function newLife(): SharedArrayBuffer {
+  return new SharedArrayBuffer(4);
 }
 
 function checkMode(mode: unknown): PmemMode {

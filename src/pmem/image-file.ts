@@ -2,17 +2,25 @@
  * The host image file: raw device bytes, exactly what was made durable.
  *
  * Interface:
- *   createImage(path, size)  new sparse file of `size` bytes (fails EEXIST unless overwrite)
- *   openImage(path)          existing file; size from the file
- *   writeFileAt(fd, offset, bytes), ImageFile.sync / close
+ *   ImageFile.create(path, size, overwrite)  new sparse file of `size` bytes (EEXIST unless overwrite)
+ *   ImageFile.open(path)                     existing file; size from the file (ENOENT, EISDIR,
+ *                                            EINVAL for a foreign size, EBUSY if open elsewhere)
+ *   writeFileAt(fd, offset, bytes), image.sync() / close()
  *
- * A writer holds `<path>.lock` (created O_EXCL, holding its pid). A lock whose pid is gone
- * (the holder was killed) is stale and taken over, so a crash test can reopen its image.
+ * A writer holds `<path>.lock`, whose text is "<pid> <start time>" of the holding process. It
+ * is created atomically with its contents (written to a private file, then link()ed into place,
+ * which fails if a lock exists), so no opener ever reads a half-written lock. A lock is stale
+ * when its process is gone, or when its pid now belongs to a different process (the start time
+ * differs: pids are reused, often quickly in containers); a stale lock is moved aside with an
+ * atomic rename and re-checked before it is removed (a live lock moved by mistake is put
+ * back), so two openers breaking the same stale lock do not both win. The same process opening an image twice gets EBUSY too.
  * The file carries no header: the filesystem's superblock says whether it is ours.
  */
 import {
-  closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, statSync, unlinkSync, writeSync, writeFileSync,
+  closeSync, fdatasyncSync, ftruncateSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync,
+  writeFileSync, writeSync,
 } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import { fsError, isErrorCode, FsError } from '../errno/index.js';
 import { checkDeviceSize } from './geometry.js';
 
@@ -37,7 +45,13 @@ export class ImageFile {
     const lockPath = takeLock(path);
     try {
       const fd = wrap('open', path, () => openSync(path, overwrite ? 'w+' : 'wx+', 0o644));
-      ftruncateSync(fd, size); // sparse: no blocks until written
+      try {
+        wrap('ftruncate', path, () => ftruncateSync(fd, size)); // sparse: no blocks until written
+      } catch (e) {
+        closeSync(fd);
+        unlinkSync(path); // we created (or emptied) it: do not leave a foreign-sized file
+        throw e;
+      }
       return new ImageFile(path, fd, size, lockPath);
     } catch (e) {
       dropLock(lockPath);
@@ -46,7 +60,7 @@ export class ImageFile {
   }
 
   static open(path: string): ImageFile {
-    const st = wrap('stat', path, () => statSync(path));
+    const st = wrap('open', path, () => statSync(path));
     if (st.isDirectory()) throw fsError('EISDIR', 'open', { path });
     if (!st.isFile()) throw fsError('EINVAL', 'open', { path, detail: 'not a regular file' });
     try {
@@ -97,31 +111,121 @@ function wrap<T>(syscall: string, path: string, fn: () => T): T {
 const held = new Set<string>();
 let exitHook = false;
 
+/**
+ * "<pid> <start time>" of a running process (start time from /proc; empty where there is no
+ * /proc), or null if there is no such process. A zombie (killed, not yet reaped) is gone.
+ */
+function identity(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3, state
+    if (fields[0] === 'Z' || fields[0] === 'X') return null;
+    return `${pid} ${fields[19] ?? ''}`;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT' && hasProc()) return null; // no such process
+    return alive(pid) ? `${pid} ` : null;
+  }
+}
+
+function hasProc(): boolean {
+  try {
+    statSync('/proc/self/stat');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function takeLock(path: string): string {
   const lockPath = `${path}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
-      held.add(lockPath);
-      if (!exitHook) {
-        exitHook = true;
-        process.on('exit', () => held.forEach((p) => dropLock(p)));
-      }
-      return lockPath;
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'EEXIST') throw wrap('open', lockPath, () => { throw e; });
-      const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-      if (Number.isInteger(holder) && holder > 0 && (holder === process.pid || alive(holder))) {
-        throw fsError('EBUSY', 'open', { path, detail: `image is open for writing by process ${holder}` });
-      }
+  const me = identity(process.pid) ?? `${process.pid} `;
+  const mine = `${lockPath}.${process.pid}.${threadId}`;
+  wrap('open', mine, () => writeFileSync(mine, me));
+  try {
+    for (let attempt = 0; attempt < 4; attempt++) {
       try {
-        unlinkSync(lockPath); // stale: its holder died
-      } catch {
-        /* raced with another taker; retry */
+        linkOrCreate(mine, lockPath, me);
+        held.add(lockPath);
+        if (!exitHook) {
+          exitHook = true;
+          process.on('exit', () => held.forEach((p) => dropLock(p)));
+        }
+        return lockPath;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'EEXIST') throw wrap('open', lockPath, () => { throw e; });
       }
+      const holder = readLock(lockPath);
+      if (holder === null) continue; // released meanwhile: try again
+      if (isLive(holder)) {
+        throw fsError('EBUSY', 'open', { path, detail: `image is open for writing by process ${holder.split(' ')[0]}` });
+      }
+      breakStaleLock(lockPath, holder);
+    }
+    throw fsError('EBUSY', 'open', { path, detail: 'could not take the image lock' });
+  } finally {
+    try {
+      unlinkSync(mine);
+    } catch {
+      /* already gone */
     }
   }
-  throw fsError('EBUSY', 'open', { path, detail: 'could not take the image lock' });
+}
+
+/** link(2) where the host filesystem has hard links; else an O_EXCL create (not atomic with its text). */
+function linkOrCreate(mine: string, lockPath: string, text: string): void {
+  try {
+    linkSync(mine, lockPath);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+    writeFileSync(lockPath, text, { flag: 'wx' });
+  }
+}
+
+/** The lock's text, or null if there is no lock. */
+function readLock(lockPath: string): string | null {
+  try {
+    return readFileSync(lockPath, 'utf8').trim();
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return null;
+    throw wrap('open', lockPath, () => { throw e; });
+  }
+}
+
+/** Is the process that wrote this lock text still running (the same process, not a pid reuse)? */
+function isLive(lockText: string): boolean {
+  const [pidText, start] = lockText.split(' ');
+  const pid = Number.parseInt(pidText ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0) return false; // not our format: stale
+  const now = identity(pid);
+  if (now === null) return false;
+  return start === undefined || start === '' || now.split(' ')[1] === '' || now === `${pid} ${start}`;
+}
+
+/**
+ * Move the stale lock aside atomically, then check what we moved: if another opener replaced
+ * the stale lock with its live one in between, put that one back.
+ */
+function breakStaleLock(lockPath: string, stale: string): void {
+  const aside = `${lockPath}.stale.${process.pid}.${threadId}`;
+  try {
+    renameSync(lockPath, aside);
+  } catch {
+    return; // someone else broke or released it: retry
+  }
+  const moved = readLock(aside);
+  if (moved !== null && moved !== stale && isLive(moved)) {
+    try {
+      linkSync(aside, lockPath);
+    } catch {
+      /* a third opener took it meanwhile: it holds a valid lock either way */
+    }
+  }
+  try {
+    unlinkSync(aside);
+  } catch {
+    /* already gone */
+  }
 }
 
 function alive(pid: number): boolean {

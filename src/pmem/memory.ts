@@ -12,13 +12,18 @@
  * sparse 16 GiB device costs what it touches). With an image file as its source it loads each
  * 1 MiB region on first touch, so opening a 4 GiB image reads nothing up front. The per-region
  * `loaded` and `dirty` flags live in shared memory too, so a worker thread that received the
- * memory via share() agrees on them; loading is claimed with a compare-and-swap.
+ * memory via share() agrees on them; loading is claimed with a compare-and-swap, and a thread
+ * that finds a region LOADING waits for the loader (a failed load puts the region back to
+ * not-loaded, so nobody waits forever).
+ *
+ * When the device closes its image, detachSource() keeps a read-only descriptor only if live
+ * snapshots (crash states, trace bases) may still read regions that were never loaded.
  *
  * Invariant: a region's bytes are valid only once loaded[region] === LOADED.
  */
-import { readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { assert } from '../errno/index.js';
-import { CHUNK, REGION, REGION_SHIFT } from './geometry.js';
+import { CHUNK, REGION } from './geometry.js';
 import { SnapshotSet, type Snapshot } from './snapshot.js';
 
 export interface Memory {
@@ -29,6 +34,8 @@ export interface Memory {
   view(offset: number, length: number): Uint8Array;
   viewable(offset: number, length: number): boolean;
   snapshot(): Snapshot;
+  /** Bytes loaded from an image file so far (0 when there is no file). */
+  loadedBytes(): number;
 }
 
 /** What crosses a postMessage boundary to rebuild the same memory in a worker. */
@@ -48,7 +55,9 @@ export class ChunkedMemory implements Memory {
   readonly size: number;
   private readonly chunks: Uint8Array[];
   private readonly flags: Int32Array;
-  private readonly fd: number | null;
+  private fd: number | null;
+  /** Loads from a file (so loadedBytes() counts). */
+  private readonly lazy: boolean;
   /** Live copy-before-write snapshots (crash states, trace bases). */
   private readonly snapshots = new SnapshotSet();
 
@@ -57,6 +66,7 @@ export class ChunkedMemory implements Memory {
     this.chunks = handle.chunks.map((b) => new Uint8Array(b));
     this.flags = new Int32Array(handle.flags);
     this.fd = handle.fd;
+    this.lazy = handle.fd !== null;
   }
 
   /** New zeroed memory, or memory that loads itself lazily from `fd`. */
@@ -119,11 +129,39 @@ export class ChunkedMemory implements Memory {
     return this.snapshots.take(this);
   }
 
+  loadedBytes(): number {
+    if (!this.lazy) return 0;
+    let n = 0;
+    for (let r = 0; r < this.flags.length; r++) {
+      if ((Atomics.load(this.flags, r) & 3) === LOADED) n += Math.min(REGION, this.size - r * REGION);
+    }
+    return n;
+  }
+
+  /**
+   * The owner is closing the image (its fd is about to be closed). Live snapshots may still
+   * read regions never loaded: they get a private read-only descriptor to `path`, closed when
+   * this memory is garbage-collected. Otherwise lazy loading stops here.
+   */
+  detachSource(path: string | null): void {
+    if (this.fd === null) return;
+    this.fd = null;
+    if (path === null || !this.snapshots.live || !this.hasUnloaded()) return;
+    const fd = openSync(path, 'r');
+    this.fd = fd;
+    readOnlyFds.register(this, fd);
+  }
+
+  private hasUnloaded(): boolean {
+    for (let r = 0; r < this.flags.length; r++) if ((Atomics.load(this.flags, r) & 3) !== LOADED) return true;
+    return false;
+  }
+
   // --- write-back bookkeeping (media only) -------------------------------------------------
 
   markDirty(offset: number, length: number): void {
-    const last = (offset + Math.max(length, 1) - 1) >> REGION_SHIFT;
-    for (let r = offset >> REGION_SHIFT; r <= last; r++) Atomics.or(this.flags, r, DIRTY);
+    const last = regionOf(offset + Math.max(length, 1) - 1);
+    for (let r = regionOf(offset); r <= last; r++) Atomics.or(this.flags, r, DIRTY);
   }
 
   /** Calls fn for each dirty region (clearing its bit) - the write-back at close. */
@@ -153,8 +191,8 @@ export class ChunkedMemory implements Memory {
   /** Loads every region of the range from the image file that is not loaded yet. */
   ensureLoaded(offset: number, length: number): void {
     if (this.fd === null) return;
-    const last = (offset + Math.max(length, 1) - 1) >> REGION_SHIFT;
-    for (let r = offset >> REGION_SHIFT; r <= last; r++) {
+    const last = regionOf(offset + Math.max(length, 1) - 1);
+    for (let r = regionOf(offset); r <= last; r++) {
       if ((Atomics.load(this.flags, r) & 3) === LOADED) continue;
       this.loadRegion(r);
     }
@@ -170,19 +208,44 @@ export class ChunkedMemory implements Memory {
         continue;
       }
       if (Atomics.compareExchange(this.flags, r, f, (f & ~3) | LOADING) !== f) continue;
-      const off = r * REGION;
-      const n = Math.min(REGION, this.size - off);
-      const ci = Math.floor(off / CHUNK);
-      const target = this.chunks[ci]!.subarray(off - ci * CHUNK, off - ci * CHUNK + n);
-      let done = 0;
-      while (done < n) {
-        const got = readSync(this.fd!, target, done, n - done, off + done);
-        if (got === 0) break; // past the end of a short file: stays zero
-        done += got;
+      try {
+        this.readRegion(r);
+      } catch (e) {
+        Atomics.and(this.flags, r, ~3); // back to not-loaded: another toucher may retry
+        Atomics.notify(this.flags, r);
+        throw e;
       }
-      Atomics.store(this.flags, r, (Atomics.load(this.flags, r) & ~3) | LOADED);
+      // LOADING (1) -> LOADED (2) without losing a concurrent change to the other bits.
+      Atomics.xor(this.flags, r, LOADING | LOADED);
       Atomics.notify(this.flags, r);
       return;
     }
   }
+
+  private readRegion(r: number): void {
+    const off = r * REGION;
+    const n = Math.min(REGION, this.size - off);
+    const ci = Math.floor(off / CHUNK);
+    const target = this.chunks[ci]!.subarray(off - ci * CHUNK, off - ci * CHUNK + n);
+    let done = 0;
+    while (done < n) {
+      const got = readSync(this.fd!, target, done, n - done, off + done);
+      if (got === 0) break; // past the end of a short file: stays zero
+      done += got;
+    }
+  }
 }
+
+/** Region index of a byte offset. Not `>>`: offsets pass 2^31 on devices over 2 GiB. */
+function regionOf(offset: number): number {
+  return Math.floor(offset / REGION);
+}
+
+/** Descriptors opened by detachSource(), closed when their memory is collected. */
+const readOnlyFds = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    /* already closed */
+  }
+});

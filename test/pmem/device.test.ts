@@ -90,6 +90,70 @@ describe('persistence model (ADR)', () => {
     expect(dev.crash({ kind: 'strict' }).read(8192, 128)).toEqual(bytes(128, 4));
   });
 
+  it('a store after the flush is not made durable by the fence: it stays pending', () => {
+    const dev = PmemDevice.create({ size: MiB });
+    dev.write(0, bytes(8, 1));
+    dev.flush(0, 8);
+    dev.write(8, bytes(8, 2)); // same line, after the CLWB
+    dev.fence();
+    expect(dev.crash({ kind: 'strict' }).read(0, 16)).toEqual(new Uint8Array([...bytes(8, 1), ...bytes(8, 0)]));
+    expect(dev.crash({ kind: 'all' }).read(0, 16)).toEqual(new Uint8Array([...bytes(8, 1), ...bytes(8, 2)]));
+    expect(dev.pendingLines()).toEqual([0]);
+    dev.persist(8, 8);
+    expect(dev.crash({ kind: 'strict' }).read(8, 8)).toEqual(bytes(8, 2));
+    expect(dev.pendingLines()).toEqual([]);
+  });
+
+  it('a store through a view after the flush is not made durable by the fence', () => {
+    const dev = PmemDevice.create({ size: MiB });
+    const v = dev.view(0, 64);
+    v.fill(1, 0, 8);
+    dev.flush(0, 8);
+    v.fill(2, 8, 16);
+    dev.fence();
+    expect(dev.crash({ kind: 'strict' }).read(0, 16)).toEqual(new Uint8Array([...bytes(8, 1), ...bytes(8, 0)]));
+  });
+
+  it('the flushed contents are a copy: a line flushed twice before one fence keeps the later flush', () => {
+    const dev = PmemDevice.create({ size: MiB });
+    dev.write(0, bytes(8, 1));
+    dev.flush(0, 8);
+    dev.write(0, bytes(8, 2));
+    dev.flush(0, 8);
+    dev.fence();
+    expect(dev.crash({ kind: 'strict' }).read(0, 8)).toEqual(bytes(8, 2));
+    expect(dev.pendingLines()).toEqual([]);
+  });
+
+  it('an ntstore makes durable only its own bytes, not the unflushed rest of its line', () => {
+    const dev = PmemDevice.create({ size: MiB });
+    dev.write(0, bytes(8, 1)); // cached, never flushed
+    const src = bytes(8, 2);
+    dev.ntstore(8, src);
+    src.fill(9); // the caller reuses its buffer before the fence
+    dev.fence();
+    expect(dev.crash({ kind: 'strict' }).read(0, 16)).toEqual(new Uint8Array([...bytes(8, 0), ...bytes(8, 2)]));
+    expect(dev.pendingLines()).toEqual([0]); // the cached store is still pending
+    expect(dev.crash({ kind: 'all' }).read(0, 16)).toEqual(new Uint8Array([...bytes(8, 1), ...bytes(8, 2)]));
+  });
+
+  it('a trace started with write-backs staged replays them faithfully', () => {
+    const dev = PmemDevice.create({ size: MiB });
+    dev.write(0, bytes(8, 1));
+    dev.flush(0, 8);
+    dev.write(8, bytes(8, 2)); // after the flush: pending across the fence
+    dev.ntstore(64, bytes(8, 3));
+    dev.startTrace();
+    dev.fence();
+    const r = new TraceReplay(dev.stopTrace());
+    const end = r.points('fence').at(-1)!;
+    const [strict] = [...r.states(end, { kind: 'strict' })];
+    const c = r.materialize(strict!);
+    expect(c.read(0, 16)).toEqual(dev.crash({ kind: 'strict' }).read(0, 16));
+    expect(c.read(0, 16)).toEqual(new Uint8Array([...bytes(8, 1), ...bytes(8, 0)]));
+    expect(c.read(64, 8)).toEqual(bytes(8, 3));
+  });
+
   it('stats count stores, flushed lines, fences and durable bytes', () => {
     const dev = PmemDevice.create({ size: MiB });
     dev.write(0, bytes(100, 1));
@@ -102,8 +166,17 @@ describe('persistence model (eADR)', () => {
   it('keeps every completed store with no flush or fence', () => {
     const dev = PmemDevice.create({ size: MiB, mode: 'eadr' });
     dev.write(0, bytes(64, 3));
-    expect(dev.crash({ kind: 'strict' }).read(0, 64)).toEqual(bytes(64, 3));
+    dev.ntstore(64, bytes(8, 4));
+    expect(dev.crash({ kind: 'strict' }).read(0, 72)).toEqual(new Uint8Array([...bytes(64, 3), ...bytes(8, 4)]));
     expect(dev.pendingLines()).toEqual([]);
+  });
+
+  it('view stores are still invisible until a flush covers them', () => {
+    const dev = PmemDevice.create({ size: MiB, mode: 'eadr' });
+    dev.view(0, 64).fill(5, 0, 8);
+    expect(dev.crash({ kind: 'strict' }).read(0, 8)).toEqual(bytes(8, 0));
+    dev.flush(0, 8);
+    expect(dev.crash({ kind: 'strict' }).read(0, 8)).toEqual(bytes(8, 5));
   });
 });
 
@@ -203,6 +276,7 @@ describe('argument errors', () => {
     ['fractional length', () => dev.flush(0, 1.5)],
     ['bad size', () => PmemDevice.create({ size: 1000 })],
     ['bad mode', () => PmemDevice.create({ size: MiB, mode: 'x' as 'adr' })],
+    ['attach of something that is not a share() handle', () => PmemDevice.attach({ kind: 'pmem-shared' } as never)],
   ])('%s is EINVAL', (_n, fn) => {
     expect(() => fn()).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     try {
@@ -216,5 +290,7 @@ describe('argument errors', () => {
     const d = PmemDevice.create({ size: MiB });
     d.close();
     expect(() => d.read(0, 1)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    expect(() => d.readDurable(0, 1)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    expect(() => d.persist(0, 1)).toThrow(expect.objectContaining({ code: 'EBADF' }));
   });
 });

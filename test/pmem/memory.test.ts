@@ -1,0 +1,68 @@
+/**
+ * ChunkedMemory: 1 GiB SharedArrayBuffer chunks (a 16 GiB device), accesses across a chunk
+ * boundary, views that may not span one, and lazy loading that recovers from a failed read.
+ */
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CHUNK, PmemDevice } from '../../src/index.js';
+import { ChunkedMemory } from '../../src/pmem/memory.js';
+
+const GiB = 1 << 30;
+const bytes = (n: number, v: number) => new Uint8Array(n).fill(v);
+
+describe('1 GiB chunks', () => {
+  it('a 16 GiB in-memory device can be created and written at its last byte, durably', () => {
+    const size = 16 * GiB;
+    const dev = PmemDevice.create({ size });
+    expect(dev.size).toBe(size);
+    dev.write(size - 1, new Uint8Array([0xab]));
+    dev.persist(size - 1, 1);
+    expect(dev.read(size - 1, 1)).toEqual(new Uint8Array([0xab]));
+    expect(dev.crash({ kind: 'strict' }).read(size - 8, 8)).toEqual(new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0xab]));
+    expect(dev.view(size - 4096, 4096)[4095]).toBe(0xab);
+  });
+
+  it('reads, writes, flushes and crashes spanning a chunk boundary work', () => {
+    const dev = PmemDevice.create({ size: 2 * GiB + 64 * 1024 });
+    const data = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const at = CHUNK - 100; // 100 bytes in chunk 0, 156 in chunk 1
+    dev.write(at, data);
+    expect(dev.read(at, 256)).toEqual(data);
+    const into = new Uint8Array(256);
+    dev.readInto(at, into);
+    expect(into).toEqual(data);
+    expect(dev.crash({ kind: 'strict' }).read(at, 256)).toEqual(bytes(256, 0));
+    dev.persist(at, 256);
+    expect(dev.crash({ kind: 'strict' }).read(at, 256)).toEqual(data);
+    dev.ntstore(at + 50, bytes(100, 7));
+    dev.fence();
+    expect(dev.crash({ kind: 'strict' }).read(at + 50, 100)).toEqual(bytes(100, 7));
+  });
+
+  it('a view up to a chunk boundary is fine; one across it is EINVAL', () => {
+    const dev = PmemDevice.create({ size: 2 * GiB });
+    expect(dev.view(CHUNK - 4096, 4096).length).toBe(4096);
+    expect(dev.view(CHUNK, 4096).length).toBe(4096);
+    expect(dev.viewable(CHUNK - 64, 128)).toBe(false);
+    expect(() => dev.view(CHUNK - 64, 128)).toThrow(expect.objectContaining({ code: 'EINVAL', message: expect.stringContaining('chunk boundary') }));
+  });
+});
+
+describe('lazy loading', () => {
+  it('a region whose load failed is not left "loading" forever: the next touch retries', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pmem-mem-'));
+    const fd = openSync(dir, 'r'); // reading a directory fails with EISDIR
+    try {
+      const mem = ChunkedMemory.allocate(1 << 20, fd);
+      const flags = new Int32Array(mem.handle().flags);
+      expect(() => mem.read(0, new Uint8Array(8))).toThrow(expect.objectContaining({ code: 'EISDIR' }));
+      expect(flags[0]! & 3).toBe(0); // back to "not loaded", not stuck at LOADING
+      expect(() => mem.read(0, new Uint8Array(8))).toThrow(expect.objectContaining({ code: 'EISDIR' }));
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
