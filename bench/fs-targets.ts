@@ -1,0 +1,102 @@
+/**
+ * The filesystems bench/fs runs its workloads on, each behind one adapter object.
+ *
+ * Interface:
+ *   FsLike        the synchronous node:fs subset the workloads use (names, argument orders and
+ *                 return values of node:fs); node:fs, memfs's Volume and pmemfs's mounted
+ *                 Filesystem all satisfy it as they are, so no adapter wraps a call
+ *   FsTarget      { name, about, setup(): { fs, root }, teardown() }: setup makes a fresh,
+ *                 empty filesystem (untimed) and says which directory the workload owns;
+ *                 teardown releases it. One setup/teardown pair per repetition.
+ *   fsTargets()   the list, in order. The FIRST target is the one the ratios are about:
+ *                 bench/fs prints (first's rate ÷ each other's rate).
+ *
+ * Invariant: every setup() is followed by exactly one teardown() before the next setup().
+ */
+import * as nodeFs from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Volume } from 'memfs';
+
+export interface FsLike {
+  openSync(path: string, flags: string): number;
+  closeSync(fd: number): void;
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number;
+  writeSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number;
+  fsyncSync(fd: number): void;
+  mkdirSync(path: string): void;
+  renameSync(oldPath: string, newPath: string): void;
+  unlinkSync(path: string): void;
+  writeFileSync(path: string, data: Uint8Array): void;
+}
+
+export interface FsSession {
+  fs: FsLike;
+  /** An existing, empty directory the workload may fill (absolute, POSIX). */
+  root: string;
+}
+
+export interface FsTarget {
+  readonly name: string;
+  /** One line: what it is and where it lives. */
+  readonly about: string;
+  setup(): FsSession;
+  teardown(): void;
+}
+
+export function fsTargets(): FsTarget[] {
+  const targets: FsTarget[] = [
+    // ==> pmemfs goes HERE, first in the list (the ratios are about the first target). Its
+    //     adapter: setup() { dev = PmemDevice.create({ size: 1 << 30 }); mkfs(dev);
+    //     fs = mount(dev); fs.mkdirSync('/bench'); return { fs, root: '/bench' } } and
+    //     teardown() { fs.unmount(); dev.close() }. A mounted Filesystem is assignable to
+    //     FsLike as it is. The device must hold the sequential workload's 256 MiB file, and
+    //     choose the durability (in memory, or an image with 'close') deliberately.
+    memfsTarget(),
+  ];
+  if (existsSync('/dev/shm')) targets.push(nodeFsTarget('node:fs /dev/shm', '/dev/shm'));
+  targets.push(nodeFsTarget('node:fs disk', tmpdir()));
+  return targets;
+}
+
+export function memfsTarget(): FsTarget {
+  return {
+    name: 'memfs',
+    about: 'memfs Volume (in-process JavaScript)',
+    setup: () => {
+      const vol = new Volume();
+      vol.mkdirSync('/bench');
+      return { fs: vol, root: '/bench' };
+    },
+    teardown: () => {},
+  };
+}
+
+/** node:fs in a fresh mkdtemp directory under `parent`, removed at teardown. */
+export function nodeFsTarget(name: string, parent: string): FsTarget {
+  let dir: string | null = null;
+  return {
+    name,
+    about: `node:fs under ${parent} (${fsTypeOf(parent)})`,
+    setup: () => {
+      dir = mkdtempSync(join(parent, 'pmemfs-bench-fs-'));
+      return { fs: nodeFs, root: dir };
+    },
+    teardown: () => {
+      if (dir !== null) rmSync(dir, { recursive: true, force: true });
+      dir = null;
+    },
+  };
+}
+
+/** statfs magic numbers of the filesystems a tmpdir is likely to be on. */
+const FS_TYPES: ReadonlyMap<number, string> = new Map([
+  [0x01021994, 'tmpfs'], [0xef53, 'ext4'], [0x58465342, 'xfs'], [0x9123683e, 'btrfs'],
+  [0x794c7630, 'overlayfs'], [0x2fc12fc1, 'zfs'], [0x65735546, 'fuse'], [0x6969, 'nfs'],
+]);
+
+function fsTypeOf(path: string): string {
+  const type = statfsSync(path).type;
+  return FS_TYPES.get(type) ?? `statfs type 0x${type.toString(16)}`;
+}
