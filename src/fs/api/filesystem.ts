@@ -168,17 +168,31 @@ export class FilesystemBase {
     this.putFile(path, data, options, 'a');
   }
 
+  /**
+   * writeFile/appendFile on a path is ONE transaction: the file is created (or truncated) and
+   * written by a single commit, so after a crash it holds its old contents or its new ones.
+   */
   private putFile(path: PathLike | number, data: DataLike, options: Encoding | { encoding?: Encoding; flag?: string; mode?: number } | undefined, flag: string): void {
     const o = typeof options === 'object' && options !== null ? options : { encoding: options };
     const enc = o.encoding === null || o.encoding === undefined || o.encoding === 'buffer' ? 'utf8' : o.encoding;
-    const bytes = typeof data === 'string' ? Buffer.from(data, enc) : data;
-    const fd = typeof path === 'number' ? path : this.openSync(path, 'flag' in o && o.flag !== undefined ? o.flag : flag, 'mode' in o ? o.mode : 0o666);
-    try {
-      const f = this.fds.get(fd, 'write');
-      this.writeAt(f, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), null);
-    } finally {
-      if (typeof path !== 'number') this.closeSync(fd);
+    const bytes = typeof data === 'string' ? Buffer.from(data, enc) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (typeof path === 'number') {
+      this.writeAt(this.fds.get(path, 'write'), bytes, null);
+      return;
     }
+    const m = parseFlags('flag' in o && o.flag !== undefined ? o.flag : flag, 'open', path);
+    const l = this.resolve(path, !m.noFollow, 'open');
+    if (l.inode !== null && m.create && m.exclusive) throw fsError('EEXIST', 'open', { path });
+    if (l.inode === null && !m.create) throw fsError('ENOENT', 'open', { path });
+    if (l.inode === null && l.trailingSlash) throw fsError('EISDIR', 'open', { path });
+    if (l.inode?.isDir === true) throw fsError('EISDIR', 'open', { path });
+    if (!m.write) throw fsError('EBADF', 'write');
+    const existing = l.inode;
+    transact(this.core, 'write', 'write', (t) => {
+      const inode = existing ?? createNode(t, l.parent, l.name, 'file', 'mode' in o && o.mode !== undefined ? o.mode : 0o666, this.creds, path);
+      if (m.truncate && existing !== null && existing.attrs.size > 0) truncateData(t, existing, 0, path);
+      writeData(t, inode, bytes, m.append ? t.attrsOf(inode).size : 0, path);
+    });
   }
 
   copyFileSync(src: PathLike, dest: PathLike, mode = 0): void {

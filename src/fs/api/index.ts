@@ -4,3 +4,4 @@ export { mkfs, type MkfsOptions } from './mount.js';
 export { COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE, type PathLike } from './filesystem.js';
 export { XATTR_CREATE, XATTR_REPLACE, type FiemapExtent } from './storage.js';
 export { Stats, Dirent, type StatFs } from './stats.js';
+export { fsck, check, type FsckReport, type Finding, type FindingKind } from './fsck.js';

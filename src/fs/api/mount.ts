@@ -34,6 +34,8 @@ export interface MkfsOptions {
 export interface MountCoreOptions {
   /** Fault-injection names (crash campaigns only). */
   faults?: Iterable<string>;
+  /** Recover in memory only: nothing is written (fsck without repair); writes fail EROFS. */
+  readOnly?: boolean;
 }
 
 export const MIN_FS_BLOCKS = 128;
@@ -90,8 +92,8 @@ export function mountCore(dev: PmemDevice, opts: MountCoreOptions = {}): FsCore 
 
   const faults = new Set(opts.faults ?? []);
   const log = new MetaLog(dev, sb, word, faults);
-  const core = new FsCore({ dev, sb, log, store: new CheckpointStore(dev, image.blocks), meta, faults });
-  reclaimOrphans(core);
+  const core = new FsCore({ dev, sb, log, store: new CheckpointStore(dev, image.blocks), meta, faults, readOnly: opts.readOnly === true });
+  if (!core.readOnly) reclaimOrphans(core);
   return core;
 }
 

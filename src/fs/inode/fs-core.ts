@@ -29,6 +29,7 @@ export interface CoreParts {
   store: CheckpointStore;
   meta: MetaState;
   faults: Set<string>;
+  readOnly: boolean;
 }
 
 export class FsCore {
@@ -38,6 +39,7 @@ export class FsCore {
   readonly store: CheckpointStore;
   readonly meta: MetaState;
   readonly faults: Set<string>;
+  readonly readOnly: boolean;
   guard: MapGuard = NO_GUARD;
   /** Bytes the next checkpoint image will take, kept up to date cheaply (an estimate). */
   private metaBytes = 0;
@@ -50,6 +52,7 @@ export class FsCore {
     this.store = p.store;
     this.meta = p.meta;
     this.faults = p.faults;
+    this.readOnly = p.readOnly;
   }
 
   get space(): BlockSpace {
@@ -66,6 +69,7 @@ export class FsCore {
   }
 
   reserve(blocks: number, goal: number, syscall: string, path?: string): Extent[] {
+    if (this.readOnly) throw fsError('EROFS', syscall, { path });
     const got = this.space.reserve(blocks, goal, this.metaReserve);
     if (got === null) throw fsError('ENOSPC', syscall, { path });
     return got;
@@ -83,6 +87,10 @@ export class FsCore {
    */
   commit(opcode: Opcode, items: readonly Item[], reserved: readonly Extent[] = [], syscall: string = opcode): void {
     if (items.length === 0) return;
+    if (this.readOnly) {
+      this.space.unreserve(reserved);
+      throw fsError('EROFS', syscall);
+    }
     this.dev.label(opcode);
     const record = encodeRecord(items, this.log.generation, this.log.seq, opcode);
     if (!this.log.room(record.length)) this.checkpointOrFail(record.length, reserved, syscall);
@@ -95,6 +103,7 @@ export class FsCore {
 
   /** Writes a checkpoint image so the log can start over. Returns false if space is short. */
   checkpoint(): boolean {
+    if (this.readOnly) return false;
     const payload = this.encodeState();
     this.metaBytes = payload.length;
     this.dev.label('checkpoint');
