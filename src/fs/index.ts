@@ -5,3 +5,4 @@ export {
   FALLOC_FL_ZERO_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_UNSHARE_RANGE,
 } from './inode/index.js';
 export { crc32c } from './format/index.js';
+export { Mapping, attachMapping, PIN_HELD, PIN_BREAKING, PIN_RELEASED, type Segment, type SharedMapping, type AttachedMapping } from './seal/index.js';

@@ -5,3 +5,4 @@ export { COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE, type PathLike 
 export { XATTR_CREATE, XATTR_REPLACE, type FiemapExtent } from './storage.js';
 export { Stats, Dirent, type StatFs } from './stats.js';
 export { fsck, check, type FsckReport, type Finding, type FindingKind } from './fsck.js';
+export { type MmapOptions, type SealOptions, type SealInfo } from './dax.js';

@@ -1,6 +1,6 @@
 /**
  * Filesystem: the class users get from mount(). It adds the lifecycle (unmount) to the
- * node:fs and storage surfaces; DAX mappings and seals (dax.ts) extend it.
+ * node:fs, storage, DAX-mapping and seal surfaces (filesystem.ts, storage.ts, dax.ts).
  *
  *   const fs = mount(device, { faults? })  recovery included (mount.ts)
  *   fs.unmount()                           closes descriptors, writes a checkpoint when there is
@@ -9,18 +9,20 @@
  */
 import type { PmemDevice } from '../../pmem/index.js';
 import { mountCore, type MountCoreOptions } from './mount.js';
-import { StorageFilesystem } from './storage.js';
+import { DaxFilesystem } from './dax.js';
 
 export interface MountOptions extends MountCoreOptions {
   /** Write a checkpoint at unmount (default true). */
   checkpointOnUnmount?: boolean;
+  /** How long a lease break waits for the holder, in ms (default 45 s, as Linux). */
+  leaseBreakTime?: number;
 }
 
-export class Filesystem extends StorageFilesystem {
+export class Filesystem extends DaxFilesystem {
   private readonly checkpointOnUnmount: boolean;
 
   constructor(dev: PmemDevice, opts: MountOptions = {}) {
-    super(mountCore(dev, opts));
+    super(mountCore(dev, opts), opts.leaseBreakTime ?? 45_000);
     this.checkpointOnUnmount = opts.checkpointOnUnmount ?? true;
   }
 
@@ -44,9 +46,6 @@ export class Filesystem extends StorageFilesystem {
     if (this.checkpointOnUnmount && this.core.log.tail > 0) this.core.checkpoint();
     this.mounted = false;
   }
-
-  /** Hook for subclasses that hold runtime state (mappings, seals). */
-  protected beforeUnmount(): void {}
 }
 
 export function mount(dev: PmemDevice, opts: MountOptions = {}): Filesystem {

@@ -65,10 +65,11 @@ export function cloneData(txn: Txn, r: ShareRange, path?: string): number {
 export function dedupeData(txn: Txn, r: ShareRange, path?: string): number {
   const length = checkShareRange(txn, r, path);
   if (length === 0) return 0;
-  if (!sameBytes(txn.core, r, length)) return 0;
+  // Seals are asked first: a sealed file is refused whether or not the bytes match.
   const guard = txn.core.guard;
   guard.before(r.src, { kind: 'share', role: 'source', offset: r.srcOffset, length }, txn.syscall);
   guard.before(r.dst, { kind: 'share', role: 'dest', offset: r.dstOffset, length }, txn.syscall);
+  if (!sameBytes(txn.core, r, length)) return 0;
   shareBlocks(txn, r, length);
   return length;
 }

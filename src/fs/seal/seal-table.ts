@@ -1,0 +1,157 @@
+/**
+ * SealTable: temporary iomap seals (MAP_DIRECT, F_SEAL_IOMAP-style) and the pins of plain DAX
+ * mappings, as the filesystem's MapGuard. Never written to the image: gone at unmount or crash.
+ *
+ * A Pin promises "the offset -> block map of [offset, end) of this inode will not change":
+ *   mode 'fail'     conflicting changes are refused with ETXTBSY (MAP_DIRECT v4-v6)
+ *   mode 'lease'    a conflicting change breaks it: the holder's onBreak runs, an event is
+ *                   emitted, and the change waits up to leaseBreakTime for the holder to let go
+ *                   (FL_LAYOUT, v7-v9); then the pin is revoked and the change proceeds
+ *   mode 'mapping'  the implicit pin of a plain writable mapping: revoked at once by a
+ *                   conflicting change (what Linux's dax_layout_busy_page waits for)
+ * A revoked pin's blocks are quarantined (never reallocated) until its holder lets go: a raw
+ * Uint8Array view cannot be stopped, so a stray store after revocation must hit nothing else.
+ *
+ * State machine of a pin: held -> (break requested) -> released | revoked -> released.
+ * Waiting on a lease uses Atomics.wait on the pin's shared state word, so a worker that holds
+ * the lease keeps its own event loop and releases by storing RELEASED into that word.
+ */
+import { fsError } from '../../errno/index.js';
+import { BLOCK } from '../format/index.js';
+import type { FsCore, Inode, MapChange, MapGuard } from '../inode/index.js';
+
+export type PinMode = 'fail' | 'lease' | 'mapping';
+
+export const PIN_HELD = 0;
+export const PIN_BREAKING = 1;
+export const PIN_RELEASED = 2;
+
+export interface Pin {
+  readonly id: number;
+  readonly inode: Inode;
+  readonly offset: number;
+  /** Infinity for a whole-file seal. */
+  readonly end: number;
+  readonly mode: PinMode;
+  readonly holder: string;
+  readonly since: number;
+  /** Shared state word (PIN_*), so a worker can release a lease without the main thread. */
+  readonly state: Int32Array;
+  revoked: boolean;
+  onBreak: ((pin: Pin) => void) | null;
+  /** Blocks quarantined at revocation, released with the pin. */
+  quarantined: Array<{ pblk: number; count: number }>;
+}
+
+export interface SealEvents {
+  emit(event: 'lease-break' | 'lease-revoked', info: { ino: number; id: number; holder: string }): void;
+}
+
+export class SealTable implements MapGuard {
+  private readonly core: FsCore;
+  private readonly pins = new Map<number, Pin>();
+  private nextId = 1;
+  leaseBreakTime: number;
+  private readonly events: SealEvents;
+
+  constructor(core: FsCore, leaseBreakTime: number, events: SealEvents) {
+    this.core = core;
+    this.leaseBreakTime = leaseBreakTime;
+    this.events = events;
+  }
+
+  get size(): number {
+    return this.pins.size;
+  }
+
+  all(): Pin[] {
+    return [...this.pins.values()];
+  }
+
+  add(inode: Inode, offset: number, length: number | null, mode: PinMode, holder: string): Pin {
+    const pin: Pin = {
+      id: this.nextId++, inode, offset, end: length === null ? Infinity : offset + length, mode, holder,
+      since: Date.now(), state: new Int32Array(new SharedArrayBuffer(4)), revoked: false, onBreak: null, quarantined: [],
+    };
+    this.pins.set(pin.id, pin);
+    return pin;
+  }
+
+  /** The holder lets go (unseal, unmap, close, exit). Quarantined blocks become reusable. */
+  release(pin: Pin): void {
+    if (!this.pins.delete(pin.id)) return;
+    Atomics.store(pin.state, 0, PIN_RELEASED);
+    for (const q of pin.quarantined) this.core.space.unquarantine(q.pblk, q.count);
+    pin.quarantined = [];
+  }
+
+  pinned(inode: Inode, offset: number, length: number): boolean {
+    if (this.pins.size === 0) return false;
+    for (const p of this.pins.values()) {
+      if (p.inode === inode && !p.revoked && p.offset < offset + length && offset < p.end) return true;
+    }
+    return false;
+  }
+
+  before(inode: Inode, change: MapChange, syscall: string): void {
+    if (this.pins.size === 0) return;
+    for (const p of [...this.pins.values()]) {
+      if (p.inode !== inode || p.revoked || !conflicts(p, change)) continue;
+      if (p.mode === 'fail') throw fsError('ETXTBSY', syscall, { detail: `the block map is sealed (${p.holder})` });
+      this.breakPin(p);
+    }
+  }
+
+  /** Lease break: notify, wait up to leaseBreakTime for release, else revoke. */
+  private breakPin(p: Pin): void {
+    if (p.mode === 'lease') {
+      Atomics.store(p.state, 0, PIN_BREAKING);
+      this.events.emit('lease-break', { ino: p.inode.ino, id: p.id, holder: p.holder });
+      p.onBreak?.(p);
+      const deadline = Date.now() + this.leaseBreakTime;
+      while (Atomics.load(p.state, 0) !== PIN_RELEASED && Date.now() < deadline) {
+        Atomics.wait(p.state, 0, PIN_BREAKING, Math.min(50, Math.max(1, deadline - Date.now())));
+      }
+      if (Atomics.load(p.state, 0) === PIN_RELEASED) {
+        this.release(p);
+        return;
+      }
+    }
+    this.revoke(p);
+  }
+
+  private revoke(p: Pin): void {
+    p.revoked = true;
+    const last = p.end === Infinity ? Math.ceil(p.inode.attrs.size / BLOCK) : Math.ceil(p.end / BLOCK);
+    let lb = Math.floor(p.offset / BLOCK);
+    while (lb < last) {
+      const m = p.inode.extents.lookup(lb, last - lb);
+      if (m.kind !== 'hole') {
+        this.core.space.quarantine(m.pblk, m.count);
+        p.quarantined.push({ pblk: m.pblk, count: m.count });
+      }
+      lb += m.count;
+    }
+    if (p.mode === 'lease') this.events.emit('lease-revoked', { ino: p.inode.ino, id: p.id, holder: p.holder });
+  }
+}
+
+/** Does a change touch what the pin holds? Whole-file pins also forbid any size change. */
+function conflicts(p: Pin, c: MapChange): boolean {
+  const whole = p.end === Infinity;
+  const overlaps = (off: number, end: number) => p.offset < end && off < p.end;
+  switch (c.kind) {
+    case 'size':
+      return whole || (c.to < c.from && c.to < p.end); // a shrink that cuts into (or below) the range
+    case 'extend':
+      return whole;
+    case 'fallocate': {
+      const shifts = c.mode === 'collapse-range' || c.mode === 'insert-range';
+      return whole || overlaps(c.offset, shifts ? Infinity : c.offset + c.length);
+    }
+    case 'share':
+      return whole || overlaps(c.offset, c.offset + c.length);
+    case 'move':
+      return overlaps(c.offset, c.offset + c.length);
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Seals (issue 4): every map-changing operation x {whole-file, range inside, range outside}
+ * x {fail, lease released in time, lease revoked}, asserting the errno or the outcome, and
+ * that no pin, mapping or quarantined block leaks after unmap.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  COPYFILE_FICLONE_FORCE, FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE,
+  FALLOC_FL_UNSHARE_RANGE, FALLOC_FL_ZERO_RANGE, fsck, type Filesystem,
+} from '../../src/index.js';
+import { freshFs, pattern } from './helpers.js';
+
+const K = 4096;
+const SIZE = 64 * K;
+
+// Each op touches the sealed range [16K, 32K) ("inside") or only [48K, 64K+) ("outside").
+const OPS: Array<{ name: string; inside: (fs: Filesystem, fd: number) => void; outside: (fs: Filesystem, fd: number) => void; sizeChange: boolean }> = [
+  { name: 'truncate', inside: (fs, fd) => fs.ftruncateSync(fd, 20 * K), outside: (fs, fd) => fs.ftruncateSync(fd, 56 * K), sizeChange: true },
+  { name: 'write past EOF', inside: (fs, fd) => fs.writeSync(fd, pattern(K, 1), 0, K, SIZE), outside: (fs, fd) => fs.writeSync(fd, pattern(K, 1), 0, K, SIZE), sizeChange: true },
+  { name: 'punch', inside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 16 * K, K), outside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 48 * K, K), sizeChange: false },
+  { name: 'zero', inside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_ZERO_RANGE, 20 * K, K), outside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_ZERO_RANGE, 48 * K, K), sizeChange: false },
+  { name: 'allocate', inside: (fs, fd) => fs.fallocateSync(fd, 0, 16 * K, K), outside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_KEEP_SIZE, 48 * K, K), sizeChange: false },
+  { name: 'collapse', inside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_COLLAPSE_RANGE, 8 * K, K), outside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_COLLAPSE_RANGE, 48 * K, K), sizeChange: true },
+  { name: 'insert', inside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_INSERT_RANGE, 8 * K, K), outside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_INSERT_RANGE, 48 * K, K), sizeChange: true },
+  { name: 'unshare', inside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE, 16 * K, K), outside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE, 48 * K, K), sizeChange: false },
+  { name: 'clone into', inside: (fs, fd) => cloneFrom(fs, fd, 16 * K), outside: (fs, fd) => cloneFrom(fs, fd, 48 * K), sizeChange: false },
+  { name: 'dedupe into', inside: (fs, fd) => dedupeFrom(fs, fd, 16 * K), outside: (fs, fd) => dedupeFrom(fs, fd, 48 * K), sizeChange: false },
+  { name: 'reflink from', inside: (fs) => fs.copyFileSync('/d', '/copy', COPYFILE_FICLONE_FORCE), outside: (fs) => fs.copyFileSync('/d', '/copy', COPYFILE_FICLONE_FORCE), sizeChange: false },
+];
+
+function cloneFrom(fs: Filesystem, fd: number, at: number): void {
+  const s = fs.openSync('/other', 'r');
+  try {
+    fs.cloneRangeSync(s, 0, fd, at, K);
+  } finally {
+    fs.closeSync(s);
+  }
+}
+function dedupeFrom(fs: Filesystem, fd: number, at: number): void {
+  const s = fs.openSync('/other', 'r');
+  try {
+    fs.dedupeRangeSync(s, 0, fd, at, K);
+  } finally {
+    fs.closeSync(s);
+  }
+}
+
+type Scope = 'whole' | 'range-inside' | 'range-outside';
+type Mode = 'fail' | 'lease-released' | 'lease-revoked';
+
+function setup(_mode: Mode) {
+  const { dev, fs } = freshFs(16 << 20);
+  fs.leaseBreakTime = 30;
+  fs.writeFileSync('/d', pattern(SIZE, 3));
+  fs.writeFileSync('/other', pattern(K, 3)); // the source of clone and dedupe
+  return { dev, fs };
+}
+
+describe('seal conflicts', () => {
+  for (const op of OPS) {
+    for (const scope of ['whole', 'range-inside', 'range-outside'] as Scope[]) {
+      for (const mode of ['fail', 'lease-released', 'lease-revoked'] as Mode[]) {
+        it(`${op.name} x ${scope} x ${mode}`, () => {
+          const { dev, fs } = setup(mode);
+          const fd = fs.openSync('/d', 'r+');
+          const seal = scope === 'whole' ? {} : { offset: 16 * K, length: 16 * K };
+          let breaks = 0;
+          fs.sealSync(fd, {
+            mode: mode === 'fail' ? 'fail' : 'lease', ...seal,
+            onBreak: () => {
+              breaks++;
+              if (mode === 'lease-released') fs.unsealSync(fd);
+            },
+          });
+          const before = fs.fiemapSync('/d').filter((e) => e.flags.includes('sealed')).map((e) => e.physical);
+          // A whole-file reflink reads every block, so it touches any range seal.
+          const conflict = scope === 'whole' || (scope === 'range-inside' && op.name !== 'write past EOF') || op.name === 'reflink from';
+          const act = scope === 'range-outside' ? op.outside : op.inside;
+          if (conflict && mode === 'fail') {
+            expect(() => act(fs, fd)).toThrow(expect.objectContaining({ code: 'ETXTBSY' }));
+            expect(fs.fiemapSync('/d').filter((e) => e.flags.includes('sealed')).map((e) => e.physical)).toEqual(before);
+          } else {
+            act(fs, fd);
+            if (conflict && mode !== 'fail') expect(breaks).toBe(1);
+            if (!conflict) expect(breaks).toBe(0);
+            if (conflict && mode === 'lease-revoked') expect(fs.sealsSync()[0]?.revoked).toBe(true);
+          }
+          if (fs.sealsSync().length > 0) fs.unsealSync(fd);
+          fs.closeSync(fd);
+          expect(fs.liveSeals).toBe(0);
+          expect(fs.statfsSync().quarantinedBlocks).toBe(0);
+          fs.unmount();
+          expect(fsck(dev).findings).toEqual([]);
+        });
+      }
+    }
+  }
+});
+
+describe('who may seal', () => {
+  it('a read-only descriptor is EACCES; a directory is EINVAL; a private mapping EINVAL', () => {
+    const { fs } = freshFs();
+    fs.writeFileSync('/f', pattern(8192, 1));
+    fs.mkdirSync('/dir');
+    const ro = fs.openSync('/f', 'r');
+    expect(() => fs.sealSync(ro, { mode: 'fail' })).toThrow(expect.objectContaining({ code: 'EACCES' }));
+    expect(() => fs.mmapSync(ro, 0, 4096, { direct: true })).toThrow(expect.objectContaining({ code: 'EACCES' }));
+    const d = fs.openSync('/dir', 'r');
+    expect(() => fs.sealSync(d, { mode: 'fail' })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    const rw = fs.openSync('/f', 'r+');
+    expect(() => fs.mmapSync(rw, 0, 4096, { direct: true, shared: false })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => fs.sealSync(rw, { mode: 'x' as 'fail' })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    [ro, d, rw].forEach((x) => fs.closeSync(x));
+  });
+});
+
+describe('DAX mappings', () => {
+  it('MAP_SYNC: holes allocated and zeroed, data persisted through the view survives a crash', () => {
+    const { dev, fs } = freshFs();
+    const fd = fs.openSync('/m', 'w+');
+    fs.ftruncateSync(fd, 64 * K);
+    const m = fs.mmapSync(fd, 0, 64 * K, { sync: true, direct: true });
+    expect(m.view).toBeDefined(); // direct: one piece
+    expect(fs.fiemapSync('/m').every((e) => !e.flags.includes('hole') && !e.flags.includes('unwritten'))).toBe(true);
+    m.view!.set(pattern(K, 21), 0);
+    m.persist(0, K);
+    m.view!.set(pattern(K, 22), 60 * K); // not persisted
+    const crashed = dev.crash({ kind: 'strict' });
+    const fs2 = (freshMount(crashed));
+    const data = fs2.readFileSync('/m') as Buffer;
+    expect(data.subarray(0, K)).toEqual(Buffer.from(pattern(K, 21)));
+    expect(data.subarray(60 * K, 64 * K).every((b) => b === 0)).toBe(true);
+    m.unmap();
+    fs.closeSync(fd);
+    expect(fs.liveSeals).toBe(0);
+  });
+
+  it('writes into a sealed range go in place; the physical blocks never change', () => {
+    const { fs } = freshFs();
+    fs.writeFileSync('/s', pattern(32 * K, 1));
+    const fd = fs.openSync('/s', 'r+');
+    const m = fs.mmapSync(fd, 0, 32 * K, { direct: true });
+    const phys = fs.fiemapSync('/s').map((e) => e.physical);
+    for (let i = 0; i < 50; i++) fs.writeSync(fd, pattern(K, i), 0, K, (i % 32) * K);
+    fs.cleanSync();
+    expect(fs.fiemapSync('/s').map((e) => e.physical)).toEqual(phys);
+    expect(Buffer.from(m.view!.subarray(0, K))).toEqual(Buffer.from(pattern(K, 32)));
+    m.unmap();
+    fs.closeSync(fd);
+  });
+
+  it('unlinking a sealed file keeps the inode until the seal goes; recovery reclaims orphans', () => {
+    const { dev, fs } = freshFs();
+    fs.writeFileSync('/o', pattern(16 * K, 2));
+    const free0 = fs.statfsSync().bfree;
+    const fd = fs.openSync('/o', 'r+');
+    const m = fs.mmapSync(fd, 0, 16 * K, { direct: true });
+    fs.closeSync(fd); // the mapping still holds the inode
+    fs.unlinkSync('/o');
+    expect(fs.existsSync('/o')).toBe(false);
+    expect(m.view![0]).toBe(pattern(1, 2)[0]);
+    const crashed = dev.crash({ kind: 'strict' });
+    expect(fsck(crashed).stats.orphans).toBe(1);
+    const fs2 = freshMount(crashed);
+    expect(fsck(fs2.device).stats.orphans).toBe(0);
+    m.unmap();
+    expect(fs.statfsSync().bfree).toBeGreaterThanOrEqual(free0);
+  });
+
+  it('a revoked lease quarantines its blocks until the holder unmaps', () => {
+    const { fs } = freshFs();
+    fs.leaseBreakTime = 20;
+    fs.writeFileSync('/q', pattern(16 * K, 4));
+    const fd = fs.openSync('/q', 'r+');
+    const events: string[] = [];
+    fs.events.on('lease-break', () => events.push('break'));
+    fs.events.on('lease-revoked', () => events.push('revoked'));
+    const m = fs.mmapSync(fd, 0, 16 * K, { direct: true, seal: { mode: 'lease' } });
+    fs.ftruncateSync(fd, 0);
+    expect(events).toEqual(['break', 'revoked']);
+    expect(m.revoked).toBe(true);
+    expect(fs.statfsSync().quarantinedBlocks).toBe(16); // the file's 16 blocks
+    m.view!.fill(7); // a stray store lands in quarantined blocks, harming nobody
+    fs.writeFileSync('/new', pattern(64 * K, 5));
+    expect((fs.readFileSync('/new') as Buffer).equals(Buffer.from(pattern(64 * K, 5)))).toBe(true);
+    m.unmap();
+    expect(fs.statfsSync().quarantinedBlocks).toBe(0);
+    fs.closeSync(fd);
+  });
+});
+
+import { mount, type PmemDevice } from '../../src/index.js';
+function freshMount(dev: PmemDevice): Filesystem {
+  return mount(dev);
+}
