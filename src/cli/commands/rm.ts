@@ -1,0 +1,22 @@
+/**
+ * pmemfs rm IMAGE PATH... [-r] [-f]
+ *
+ * Removes files and symlinks; -r removes directories and their contents; -f ignores missing paths.
+ */
+import type { Command } from 'commander';
+import { imagePath, withSession } from '../image-session.js';
+
+export function register(program: Command): void {
+  program
+    .command('rm')
+    .description('remove files or directories from an image')
+    .argument('<IMAGE>', 'image file')
+    .argument('<PATH...>', 'paths to remove')
+    .option('-r, --recursive', 'remove directories and their contents')
+    .option('-f, --force', 'ignore paths that do not exist')
+    .action((image: string, paths: string[], flags: { recursive?: boolean; force?: boolean }) => {
+      withSession(image, 'read-write', (fs) => {
+        for (const p of paths) fs.rmSync(imagePath(p), { recursive: flags.recursive === true, force: flags.force === true });
+      });
+    });
+}
