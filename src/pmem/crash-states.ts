@@ -11,6 +11,7 @@
  *   r.states(policy)                  the distinct media states at the point, deduplicated
  *   r.materialize(state)              a PmemDevice holding that state (copy-on-write over the
  *                                     trace's base snapshot: cost ~ lines changed, not device size)
+ *   r.durableLines                    the durable lines at the current point (incremental use)
  *
  * Replay keeps, per line touched since the base: its durable contents, its current contents,
  * and its pending history: the 8-byte-aligned sub-stores since it was last durable (each marked
@@ -20,7 +21,9 @@
  * a later ntstore overwrote. Prefix enumeration orders a line's ntstores with its cached stores.
  * Policies (docs/CRASH-TESTING.md):
  *   strict    durable only
- *   chipmunk  durable + every subset of at most `bound` in-flight (flushed or nt-stored) lines
+ *   chipmunk  durable + every subset of at most `bound` in-flight *stores* (flushed or
+ *             nt-stored): all lines a store wrote go together, as Chipmunk's in-flight writes
+ *             do, so a 128 KiB data write is one unit, not 2,048 (tearing is prefix's job)
  *   vinter    every subset of pending lines if at most `max` (4), else `samples` (20) random
  *   prefix    each pending line at each in-order prefix of its sub-stores, others durable
  *   random    `count` states, each line at a random prefix
@@ -72,6 +75,8 @@ export class TraceReplay {
   readonly trace: Trace;
   private applied = 0;
   private durable = new Map<number, Uint8Array>();
+  /** Per line, the trace index of the store (or view-capturing flush) that last wrote it. */
+  private writer = new Map<number, number>();
   private current = new Map<number, Uint8Array>();
   private pending = new Map<number, History>();
   private lastLabel: string | null = null;
@@ -102,6 +107,15 @@ export class TraceReplay {
     if (point.index < this.applied) this.reset();
     const ev = this.trace.events;
     while (this.applied < point.index) this.apply(ev[this.applied++]!);
+  }
+
+  /**
+   * The durable contents of every line changed since the trace's base, at the current point
+   * (read-only; an incremental materializer diffs it between points). In ADR mode a changed
+   * line gets a new array, so identity tells what changed; in eADR arrays are edited in place.
+   */
+  get durableLines(): ReadonlyMap<number, Uint8Array> {
+    return this.durable;
   }
 
   /** Pending lines at the current point, and how many of them are in flight (flushed or nt-stored). */
@@ -148,9 +162,18 @@ export class TraceReplay {
           const img = this.inFlight(line, h);
           if (img !== null) inFlight.set(line, img);
         }
-        for (const subset of subsetsUpTo([...inFlight.keys()], policy.bound)) {
-          const m = new Map(subset.map((l) => [l, inFlight.get(l)!] as const));
-          yield [m, subset.length === 0 ? 'strict' : `flushed lines ${subset.join(',')}`];
+        // Group in-flight lines by the store (trace event) that last wrote them.
+        const units = new Map<number, number[]>();
+        for (const line of inFlight.keys()) {
+          const w = this.writer.get(line) ?? -1;
+          const u = units.get(w);
+          if (u === undefined) units.set(w, [line]);
+          else u.push(line);
+        }
+        for (const subset of subsetsUpTo([...units.keys()], policy.bound)) {
+          const lines = subset.flatMap((w) => units.get(w)!);
+          const m = new Map(lines.map((l) => [l, inFlight.get(l)!] as const));
+          yield [m, subset.length === 0 ? 'strict' : `in-flight stores ${subset.join(',')} (lines ${lines.join(',')})`];
         }
         return;
       }
@@ -221,6 +244,7 @@ export class TraceReplay {
   // --- replay ------------------------------------------------------------------------------
 
   private reset(): void {
+    this.writer = new Map();
     this.applied = 0;
     this.durable = new Map();
     this.current = new Map();
@@ -255,6 +279,7 @@ export class TraceReplay {
       const n = Math.min(data.length - pos, LINE - at);
       const piece = data.subarray(pos, pos + n);
       this.currentLine(line).set(piece, at);
+      this.writer.set(line, this.applied - 1);
       if (this.trace.mode === 'eadr') this.durableLine(line, true).set(piece, at);
       else this.history(line).subs.push(...splitWords(at, piece, nt));
       pos += n;
@@ -269,6 +294,7 @@ export class TraceReplay {
       const seen = data.subarray(off - start, off - start + LINE);
       if (!equalBytes(seen, cur)) {
         // Stores made through a DAX view: they enter the history here, word by word.
+        this.writer.set(line, this.applied - 1);
         for (let w = 0; w < LINE; w += WORD) {
           if (!equalBytes(seen.subarray(w, w + WORD), cur.subarray(w, w + WORD))) {
             if (this.trace.mode === 'adr') this.history(line).subs.push({ at: w, data: seen.slice(w, w + WORD), nt: false });

@@ -10,14 +10,25 @@
  *
  * Model (docs/DESIGN.md, "The persistence model"): two memories. The *cache* is what every
  * reader sees; the *media* is what survives a crash. A store writes the cache and marks its
- * lines dirty. flush stages a copy of the lines, as they are at that moment, in this handle's
- * write-pending queue; fence writes the staged copies to the media (and, with durability
+ * lines dirty. flush stages the lines, as they are at that moment, in this handle's
+ * write-pending queue; fence writes the staged lines to the media (and, with durability
  * 'fence', to the image file), which is the moment they become durable. ntstore writes the
  * cache and stages exactly its own bytes. In eADR mode the caches are inside the persistence
  * domain: a store writes both memories at once and flush/fence order nothing.
  *
+ * Staging is copy-on-store (write-pending-queue.ts): flush and ntstore record ranges, and the
+ * fence copies them from the cache, so write+flush+fence costs the two copies a persist does.
+ * A later store *through the device* (write, ntstore, loadDurable) to a staged line first
+ * copies that line aside, so what the fence makes durable is exactly what was staged. While a
+ * trace runs, flush and ntstore stage their own copies (the trace needs them anyway).
+ *
  * Stores through a view() go straight into the cache and are INVISIBLE to the device until a
  * flush covers their lines: flush stages (and the trace records) whatever the lines hold then.
+ * They cannot be intercepted, so a view store made after a flush and before the fence, to a
+ * flushed line, may become durable at that fence (legal on hardware: a line may be written back
+ * at any time). The same holds for a store made by another thread (an attached handle) to a
+ * line this handle flushed. While a trace runs it does not (the flush staged a copy): the trace
+ * and the device agree.
  *
  * Pending-line tracking is per thread, like SFENCE: a fence makes durable what *this* handle
  * flushed. A worker attached with attach(share()) has its own queue and stats but the same
@@ -28,7 +39,7 @@
 import { fdatasyncSync } from 'node:fs';
 import { fsError } from '../errno/index.js';
 import { type CrashPolicy, chooseCrashLines } from './crash-policy.js';
-import { LINE, checkDeviceSize, checkRange, lineSpan } from './geometry.js';
+import { LINE, checkDeviceSize, checkRange, endLine, firstLine } from './geometry.js';
 import { type Durability, ImageFile, writeFileAt } from './image-file.js';
 import { ChunkedMemory, type Memory, type SharedMemoryHandle } from './memory.js';
 import { OverlayMemory, type ByteSource } from './snapshot.js';
@@ -80,7 +91,8 @@ interface Parts {
   image: ImageFile | null;
   shared: SharedDevice['file'];
   owner: boolean;
-  life: SharedArrayBuffer;
+  /** Shared with workers, except a crash state's (never shared: a plain buffer is cheaper). */
+  life: SharedArrayBuffer | ArrayBuffer;
 }
 
 export class PmemDevice {
@@ -98,6 +110,8 @@ export class PmemDevice {
   private readonly life: Int32Array;
   /** This handle's stores that are not durable yet, and its staged write-backs (ADR only). */
   private readonly wpq: WritePendingQueue;
+  /** The fence's sink, made once (no closure per fence). */
+  private readonly writeMedia = (offset: number, bytes: Uint8Array): void => this.toMedia(offset, bytes);
   /** The image file was written since the last fdatasync (durability 'fence-sync'). */
   private unsynced = false;
   private trace: { events: TraceEvent[]; base: Trace['base'] } | null = null;
@@ -114,7 +128,7 @@ export class PmemDevice {
     this.owner = p.owner;
     this.life = new Int32Array(p.life);
     this.file = p.shared?.path ?? null;
-    this.wpq = new WritePendingQueue(p.size);
+    this.wpq = new WritePendingQueue(p.size, p.cache);
   }
 
   // --- construction ------------------------------------------------------------------------
@@ -159,11 +173,20 @@ export class PmemDevice {
     });
   }
 
-  /** A device over a read-only base (a snapshot): crash states are these. */
-  static overlay(base: ByteSource, mode: PmemMode): PmemDevice {
+  /**
+   * A device over a read-only base (a snapshot): crash states are these. `release`, if given,
+   * is called once the device is closed and nothing reads through its memories any more (crash
+   * states pass their private snapshot's release, so closing one stops the parent device from
+   * copying pages into it). A shared base (a trace's) is not released.
+   */
+  static overlay(base: ByteSource, mode: PmemMode, release: (() => void) | null = null): PmemDevice {
+    let holders = 2; // the cache and the media overlay
+    const done = release === null ? null : (): void => {
+      if (--holders === 0) release();
+    };
     return new PmemDevice({
-      size: base.size, mode, durability: 'close', owner: true, image: null, shared: null, life: newLife(),
-      cache: new OverlayMemory(base), media: new OverlayMemory(base),
+      size: base.size, mode, durability: 'close', owner: true, image: null, shared: null, life: new ArrayBuffer(4),
+      cache: new OverlayMemory(base, done), media: new OverlayMemory(base, done),
     });
   }
 
@@ -195,41 +218,44 @@ export class PmemDevice {
     checkRange('pmem_write', this.size, offset, bytes.length);
     if (bytes.length === 0) return;
     if (this.trace !== null) this.trace.events.push({ kind: 'store', offset, data: bytes.slice() });
+    // Bookkeeping first: a line still staged by a flush must be copied aside before the store.
+    if (this.mode === 'adr') this.wpq.stored(firstLine(offset), endLine(offset, bytes.length));
     this.cache.write(offset, bytes);
     this.stats.stores++;
     this.stats.bytesStored += bytes.length;
-    if (this.mode === 'eadr') return this.toMedia(offset, bytes);
-    const [l0, l1] = lineSpan(offset, bytes.length);
-    this.wpq.stored(l0, l1);
+    if (this.mode === 'eadr') this.toMedia(offset, bytes);
   }
 
   /**
    * A non-temporal store: bypasses the cache, durable at the next fence without a flush.
-   * Only these bytes: earlier unflushed stores to the same lines stay pending.
+   * Only these bytes: earlier unflushed stores to the same lines stay pending. Nothing is
+   * copied but the store itself: the fence reads the bytes back from the cache (the caller may
+   * reuse its buffer at once), unless a store through the device overwrites them first.
    */
   ntstore(offset: number, bytes: Uint8Array): void {
     this.checkOpen('pmem_ntstore');
     checkRange('pmem_ntstore', this.size, offset, bytes.length);
     if (bytes.length === 0) return;
-    const copy = bytes.slice(); // the caller may reuse its buffer before the fence
-    if (this.trace !== null) this.trace.events.push({ kind: 'ntstore', offset, data: copy });
+    let copy: Uint8Array | null = null;
+    if (this.trace !== null) this.trace.events.push({ kind: 'ntstore', offset, data: (copy = bytes.slice()) });
     this.cache.write(offset, bytes);
     this.stats.stores++;
     this.stats.bytesStored += bytes.length;
     if (this.mode === 'eadr') return this.toMedia(offset, bytes);
-    const [l0, l1] = lineSpan(offset, bytes.length);
-    this.wpq.ntStored(l0, l1, offset, copy);
+    this.wpq.ntStored(offset, bytes, copy);
   }
 
   /**
    * CLWB over every line touching the range: the lines are queued for write-back with their
-   * contents as of now (stores made later, through the device or a view, are not included).
+   * contents as of now. Stores made later through the device are not included (they stay
+   * pending); stores made later through a view may be (see the class comment).
    */
   flush(offset: number, length: number): void {
     this.checkOpen('pmem_flush');
     checkRange('pmem_flush', this.size, offset, length);
     if (length === 0) return;
-    const [l0, l1] = lineSpan(offset, length);
+    const l0 = firstLine(offset);
+    const l1 = endLine(offset, length);
     const off = l0 * LINE;
     this.stats.linesFlushed += l1 - l0;
     if (this.mode === 'eadr') {
@@ -238,9 +264,9 @@ export class PmemDevice {
       if (this.trace !== null) this.trace.events.push({ kind: 'flush', offset: off, data: now.slice() });
       return this.toMedia(off, now);
     }
-    const staged = this.cache.peek(off, (l1 - l0) * LINE).slice();
-    if (this.trace !== null) this.trace.events.push({ kind: 'flush', offset: off, data: staged });
-    this.wpq.flushed(l0, l1, off, staged);
+    let copy: Uint8Array | null = null; // staged lazily, unless the trace copies anyway
+    if (this.trace !== null) this.trace.events.push({ kind: 'flush', offset: off, data: (copy = this.cache.peek(off, (l1 - l0) * LINE).slice()) });
+    this.wpq.flushed(l0, l1, copy);
   }
 
   /** SFENCE: every line this handle flushed (or nt-stored) is durable once it returns. */
@@ -250,7 +276,7 @@ export class PmemDevice {
     if (this.trace !== null) this.trace.events.push({ kind: 'fence' });
     // COMMIT POINT (of whatever this handle flushed or nt-stored): before it a crash may keep
     // any in-order prefix of those lines' stores; after it every staged write-back is media.
-    this.wpq.drain((off, bytes) => this.toMedia(off, bytes));
+    this.wpq.drain(this.writeMedia);
     this.syncIfNeeded();
   }
 
@@ -258,7 +284,7 @@ export class PmemDevice {
     this.fence();
   }
 
-  /** flush + fence (libpmem's pmem_persist). Nothing runs between the two, so no staging copy. */
+  /** flush + fence (libpmem's pmem_persist). Nothing runs between the two, so nothing is staged. */
   persist(offset: number, length: number): void {
     if (this.mode === 'eadr' || length === 0) {
       this.flush(offset, length);
@@ -266,14 +292,15 @@ export class PmemDevice {
     }
     this.checkOpen('pmem_persist');
     checkRange('pmem_persist', this.size, offset, length);
-    const [l0, l1] = lineSpan(offset, length);
+    const l0 = firstLine(offset);
+    const l1 = endLine(offset, length);
     const off = l0 * LINE;
     const now = this.cache.peek(off, (l1 - l0) * LINE);
     this.stats.linesFlushed += l1 - l0;
     this.stats.fences++;
     if (this.trace !== null) this.trace.events.push({ kind: 'flush', offset: off, data: now.slice() }, { kind: 'fence' });
     // COMMIT POINT: as fence(); earlier staged write-backs first, in program order.
-    this.wpq.drain((o, bytes) => this.toMedia(o, bytes));
+    this.wpq.drain(this.writeMedia);
     this.toMedia(off, now);
     this.wpq.cleaned(l0, l1);
     this.syncIfNeeded();
@@ -281,7 +308,8 @@ export class PmemDevice {
 
   /**
    * A zero-copy view of the cache (DAX). Stores through it are invisible to the device until a
-   * flush covers them. A view cannot span a 1 GiB chunk boundary (EINVAL).
+   * flush covers them; one made after a flush of its line and before the fence may become
+   * durable at that fence. A view cannot span a 1 GiB chunk boundary (EINVAL).
    */
   view(offset: number, length: number): Uint8Array {
     this.checkOpen('pmem_view');
@@ -299,11 +327,15 @@ export class PmemDevice {
 
   // --- crash states ------------------------------------------------------------------------
 
-  /** A new in-memory device holding one post-crash media state. This device is unaffected. */
+  /**
+   * A new in-memory device holding one post-crash media state. This device is unaffected. Until
+   * the crash state is closed (or collected), each first write to a page of this device's media
+   * copies the page for it: close crash states when done with them.
+   */
   crash(policy: CrashPolicy = { kind: 'strict' }): PmemDevice {
     this.checkOpen('pmem_crash');
     const snap = this.media.snapshot();
-    const dev = PmemDevice.overlay(snap, this.mode);
+    const dev = PmemDevice.overlay(snap, this.mode, () => snap.release());
     const chosen = chooseCrashLines(policy, this.pendingLines(), (line) => this.lineBytes(this.media, line), (line) => this.lineBytes(this.cache, line));
     for (const [line, bytes] of chosen) dev.loadDurable(line * LINE, bytes);
     return dev;
@@ -316,6 +348,8 @@ export class PmemDevice {
   loadDurable(offset: number, bytes: Uint8Array): void {
     this.checkOpen('pmem_load');
     checkRange('pmem_load', this.size, offset, bytes.length);
+    if (bytes.length === 0) return;
+    if (this.mode === 'adr') this.wpq.overwriting(firstLine(offset), endLine(offset, bytes.length));
     this.cache.write(offset, bytes);
     this.media.write(offset, bytes);
   }
@@ -342,7 +376,7 @@ export class PmemDevice {
     // What is pending now enters the trace first: staged write-backs in order, then the
     // current contents of lines stored to since their last flush.
     const events: TraceEvent[] = [];
-    for (const s of this.wpq.staged()) {
+    for (const s of this.wpq.materialize()) {
       if (s.kind === 'nt') events.push({ kind: 'ntstore', offset: s.offset, data: s.bytes });
       else events.push({ kind: 'store', offset: s.offset, data: s.bytes }, { kind: 'flush', offset: s.offset, data: s.bytes });
     }
@@ -380,9 +414,18 @@ export class PmemDevice {
   }
 
   /**
+   * Snapshots of the media still alive: crash states not closed yet and trace bases. Each makes
+   * the first later write to a page of the media copy that page for it.
+   */
+  get liveSnapshots(): number {
+    return this.media.liveSnapshots;
+  }
+
+  /**
    * Writes what is durable to the image file (durability 'close'), syncs it (unless 'fence'),
    * and releases it. Attached worker handles fail with EBADF from then on. Crash states taken
-   * earlier stay readable.
+   * earlier stay readable. A crash state's close() releases its snapshot of the device it came
+   * from (once no crash state of its own still reads through it).
    */
   close(): void {
     if (this.closed) return;
@@ -393,6 +436,8 @@ export class PmemDevice {
       if (this.owner) {
         Atomics.store(this.life, 0, 1);
         this.releaseImage();
+        this.cache.close();
+        this.media.close();
       }
     }
   }

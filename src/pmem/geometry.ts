@@ -8,7 +8,8 @@
  *   CHUNK    1 GiB   one SharedArrayBuffer; a DAX view never spans two (Node 20 caps a typed
  *                   array at 4 GiB, so a 16 GiB device is 16 chunks)
  *
- * Interface: checkRange() validates caller offsets and throws an EINVAL FsError.
+ * Interface: checkRange() validates caller offsets and throws an EINVAL FsError; firstLine() and
+ * endLine() give the lines a range touches (two numbers, no array: they are on every store).
  */
 import { fsError } from '../errno/index.js';
 
@@ -42,9 +43,12 @@ export function checkDeviceSize(op: string, size: number): void {
   }
 }
 
-/** First line index touched by [offset, offset+length) and one past the last. */
-export function lineSpan(offset: number, length: number): [number, number] {
-  const first = Math.floor(offset / LINE);
-  const end = length === 0 ? first : Math.floor((offset + length - 1) / LINE) + 1;
-  return [first, end];
+/** First line index touched by a range starting at `offset`. */
+export function firstLine(offset: number): number {
+  return Math.floor(offset / LINE);
+}
+
+/** One past the last line index touched by [offset, offset+length); firstLine(offset) if empty. */
+export function endLine(offset: number, length: number): number {
+  return length === 0 ? Math.floor(offset / LINE) : Math.floor((offset + length - 1) / LINE) + 1;
 }

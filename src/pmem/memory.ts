@@ -7,6 +7,7 @@
  *   peek(offset, length)        zero-copy subarray when possible, else a copy: for reads only
  *   view(offset, length)        zero-copy Uint8Array over shared memory (DAX); may not span chunks
  *   snapshot()                  a frozen, copy-before-write image of the current contents
+ *   close()                     the owning device closed (an overlay releases its base)
  *
  * ChunkedMemory keeps the bytes in 1 GiB SharedArrayBuffers (lazily committed by the OS, so a
  * sparse 16 GiB device costs what it touches). With an image file as its source it loads each
@@ -34,8 +35,12 @@ export interface Memory {
   view(offset: number, length: number): Uint8Array;
   viewable(offset: number, length: number): boolean;
   snapshot(): Snapshot;
+  /** Snapshots of this memory still registered: each makes a first write to a page copy it. */
+  readonly liveSnapshots: number;
   /** Bytes loaded from an image file so far (0 when there is no file). */
   loadedBytes(): number;
+  /** The owning device closed: release what the memory holds (snapshots of it stay readable). */
+  close(): void;
 }
 
 /** What crosses a postMessage boundary to rebuild the same memory in a worker. */
@@ -129,6 +134,13 @@ export class ChunkedMemory implements Memory {
     return this.snapshots.take(this);
   }
 
+  get liveSnapshots(): number {
+    return this.snapshots.size;
+  }
+
+  /** Nothing to release: the buffers go with the last reference (snapshots may hold one). */
+  close(): void {}
+
   loadedBytes(): number {
     if (!this.lazy) return 0;
     let n = 0;
@@ -161,7 +173,9 @@ export class ChunkedMemory implements Memory {
 
   markDirty(offset: number, length: number): void {
     const last = regionOf(offset + Math.max(length, 1) - 1);
-    for (let r = regionOf(offset); r <= last; r++) Atomics.or(this.flags, r, DIRTY);
+    for (let r = regionOf(offset); r <= last; r++) {
+      if ((Atomics.load(this.flags, r) & DIRTY) === 0) Atomics.or(this.flags, r, DIRTY);
+    }
   }
 
   /** Calls fn for each dirty region (clearing its bit) - the write-back at close. */

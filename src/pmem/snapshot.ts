@@ -9,13 +9,16 @@
  * copied into it on first write. Crash states are OverlayMemory devices. view() on an overlay
  * has to hand out one contiguous shared buffer, so it first promotes the 1 GiB chunk holding
  * the range to a private SharedArrayBuffer (cost: that chunk, once); as on a live device a
- * view cannot span two chunks. Nothing in the crash harness needs views.
+ * view cannot span two chunks. Nothing in the crash harness needs views. close() drops the
+ * private pages and lets the owner release the base (a crash state's own snapshot), so a closed
+ * crash state stops costing the live device a page copy per first write.
  *
  * Invariant: a preserved page holds the bytes of the live memory at snapshot time. Preserved
  * pages are never written, so one copy is shared by every snapshot that needs it.
  */
 import { assert } from '../errno/index.js';
 import { CHUNK, PAGE } from './geometry.js';
+import type { Memory } from './memory.js';
 
 /** Anything a snapshot or overlay can read its base bytes from. */
 export interface ByteSource {
@@ -25,41 +28,65 @@ export interface ByteSource {
 
 /**
  * The live snapshots of one memory. The memory calls preserve() before every write while
- * `live` is true; snapshots are held weakly, so one the caller dropped costs nothing.
+ * `live` is true. A snapshot leaves the set when it is released (Snapshot.release(): a crash
+ * state's device does it on close()) or, as a fallback, once it has been garbage-collected (it
+ * is held by a WeakRef; note a WeakRef target stays alive at least until the current job ends,
+ * so a loop that drops crash states without closing them pays for each until then).
  */
 export class SnapshotSet {
-  private readonly refs = new Set<WeakRef<Snapshot>>();
+  /** Live snapshots (weakly held), in no particular order; ids[i] names refs[i]. */
+  private readonly refs: Array<WeakRef<Snapshot>> = [];
+  private readonly ids: number[] = [];
+  private nextId = 0;
+  /** Called when the last snapshot leaves the set (see OverlayMemory.close()). */
+  onEmpty: (() => void) | null = null;
 
   get live(): boolean {
-    return this.refs.size > 0;
+    return this.refs.length > 0;
+  }
+
+  /** Snapshots still registered (released ones are gone at once, collected ones at the next prune). */
+  get size(): number {
+    return this.refs.length;
   }
 
   take(memory: ByteSource): Snapshot {
-    const s = new Snapshot(memory, this);
-    this.refs.add(new WeakRef(s));
+    const id = this.nextId++;
+    const s = new Snapshot(memory, this, id);
+    this.refs.push(new WeakRef(s));
+    this.ids.push(id);
     return s;
   }
 
-  forget(s: Snapshot): void {
-    for (const ref of this.refs) {
-      const t = ref.deref();
-      if (t === s || t === undefined) this.refs.delete(ref);
-    }
+  forget(id: number): void {
+    const i = this.ids.indexOf(id);
+    if (i >= 0) this.removeAt(i);
+  }
+
+  /** Drops the snapshots that were garbage-collected. */
+  prune(): void {
+    for (let i = this.refs.length - 1; i >= 0; i--) if (this.refs[i]!.deref() === undefined) this.removeAt(i);
   }
 
   preserve(offset: number, length: number): void {
+    this.prune();
+    const n = this.refs.length;
+    if (n === 0) return;
     const first = Math.floor(offset / PAGE);
     const last = Math.floor((offset + Math.max(length, 1) - 1) / PAGE);
-    const live: Snapshot[] = [];
-    for (const ref of this.refs) {
-      const s = ref.deref();
-      if (s === undefined) this.refs.delete(ref);
-      else live.push(s);
-    }
     for (let p = first; p <= last; p++) {
       let copy: Uint8Array | null = null;
-      for (const s of live) copy = s.preservePage(p, copy);
+      for (let i = 0; i < n; i++) copy = this.refs[i]!.deref()!.preservePage(p, copy);
     }
+  }
+
+  private removeAt(i: number): void {
+    const lastI = this.refs.length - 1;
+    this.refs[i] = this.refs[lastI]!;
+    this.ids[i] = this.ids[lastI]!;
+    this.refs.pop();
+    this.ids.pop();
+    if (this.refs.length === 0) this.onEmpty?.();
   }
 }
 
@@ -68,10 +95,12 @@ export class Snapshot implements ByteSource {
   private readonly saved = new Map<number, Uint8Array>();
   private live: ByteSource | null;
   private readonly owner: SnapshotSet;
+  private readonly id: number;
 
-  constructor(live: ByteSource, owner: SnapshotSet) {
+  constructor(live: ByteSource, owner: SnapshotSet, id: number) {
     this.live = live;
     this.owner = owner;
+    this.id = id;
     this.size = live.size;
   }
 
@@ -110,15 +139,20 @@ export class Snapshot implements ByteSource {
     }
   }
 
-  /** Stop tracking; later reads are a bug. */
+  get released(): boolean {
+    return this.live === null;
+  }
+
+  /** Stop tracking (the live memory no longer copies pages for it); later reads are a bug. Idempotent. */
   release(): void {
-    this.owner.forget(this);
+    if (this.live === null) return;
     this.live = null;
     this.saved.clear();
+    this.owner.forget(this.id);
   }
 }
 
-export class OverlayMemory implements ByteSource {
+export class OverlayMemory implements Memory {
   readonly size: number;
   private readonly base: ByteSource;
   /** Private pages, copied from the base on first write. */
@@ -126,10 +160,30 @@ export class OverlayMemory implements ByteSource {
   /** Chunks promoted by view() to one shared buffer each, by chunk index. */
   private readonly flat = new Map<number, Uint8Array>();
   private readonly snapshots = new SnapshotSet();
+  /** Called once the memory is closed and nothing reads through it any more. */
+  private onDispose: (() => void) | null;
+  private closed = false;
 
-  constructor(base: ByteSource) {
+  constructor(base: ByteSource, onDispose: (() => void) | null = null) {
     this.base = base;
     this.size = base.size;
+    this.onDispose = onDispose;
+    this.snapshots.onEmpty = () => {
+      if (this.closed) this.dispose();
+    };
+  }
+
+  /**
+   * The owner is done with this memory: drop the private pages and call onDispose (which
+   * releases the base snapshot of a crash state). If snapshots of this memory are still alive
+   * (crash states of a crash state) they read through it: that waits until the last of them is
+   * released, or is left to the garbage collector.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.snapshots.prune();
+    if (!this.snapshots.live) this.dispose();
   }
 
   get privatePages(): number {
@@ -199,8 +253,20 @@ export class OverlayMemory implements ByteSource {
     return this.snapshots.take(this);
   }
 
+  get liveSnapshots(): number {
+    return this.snapshots.size;
+  }
+
   loadedBytes(): number {
     return 0;
+  }
+
+  private dispose(): void {
+    this.pages.clear();
+    this.flat.clear();
+    const done = this.onDispose;
+    this.onDispose = null;
+    done?.();
   }
 
   /** Page p of a promoted chunk, or a private page, or undefined (still the base's). */

@@ -31,9 +31,23 @@ describe('crash points', () => {
     // Before each fence, chipmunk explores the fenced line present or not.
     for (const [i, line] of [[0, 0], [1, 64]] as const) {
       const states = [...r.states(pts[i]!, { kind: 'chipmunk', bound: 1 })];
-      expect(states.map((s) => s.choice)).toEqual(['strict', `flushed lines ${line / 64}`]);
+      expect(states.map((s) => s.choice)).toEqual(['strict', expect.stringMatching(new RegExp(`^in-flight stores \\d+ \\(lines ${line / 64}\\)$`))]);
     }
     expect([...r.states(pts[2]!, { kind: 'chipmunk', bound: 1 })].length).toBe(1); // all durable
+  });
+
+  it('chipmunk explores in-flight stores as units: all lines of one store together', () => {
+    const r = traced((d) => {
+      d.write(0, bytes(256, 1)); // one store over four lines
+      d.write(1024, bytes(8, 2)); // another store
+      d.flush(0, 2048);
+      d.fence();
+    });
+    const [p] = r.points('fence');
+    const states = [...r.states(p!, { kind: 'chipmunk', bound: 2 })];
+    // strict, store A, store B, A+B: never a part of store A's four lines
+    expect(states.length).toBe(4);
+    for (const s of states) expect([0, 4]).toContain([...s.lines.keys()].filter((l) => l < 4).length);
   });
 
   it("'store' points add one after each store; a store right before a fence shares its point", () => {
