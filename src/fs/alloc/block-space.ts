@@ -143,6 +143,12 @@ export class BlockSpace {
     }
   }
 
+  isQuarantined(pblk: number, count: number): boolean {
+    if (this.quarantined.size === 0) return false;
+    for (let b = pblk; b < pblk + count; b++) if (this.quarantined.has(b)) return true;
+    return false;
+  }
+
   get quarantinedBlocks(): number {
     return this.quarantined.size;
   }

@@ -11,9 +11,9 @@
  * mover touches it. `direct` adds a seal (whole file, 'fail' unless `seal` says otherwise).
  */
 import { EventEmitter } from 'node:events';
-import { fsError } from '../../errno/index.js';
+import { fsError, isFsError } from '../../errno/index.js';
 import { BLOCK } from '../format/index.js';
-import { type FsCore, type Inode, readBlock, transact } from '../inode/index.js';
+import { type FsCore, type Inode, readBlock, storeBlocks, transact } from '../inode/index.js';
 import { Mapping, type Pin, type PinMode, SealTable, type Segment, prepareRange } from '../seal/index.js';
 import { StorageFilesystem } from './storage.js';
 
@@ -54,6 +54,7 @@ export class DaxFilesystem extends StorageFilesystem {
   constructor(core: FsCore, leaseBreakTime: number) {
     super(core);
     this.seals = new SealTable(core, leaseBreakTime, { emit: (e, info) => this.events.emit(e, info) });
+    this.seals.detach = (inode, lblk, count) => this.detachBlocks(inode, lblk, count);
     core.guard = this.seals;
   }
 
@@ -79,6 +80,8 @@ export class DaxFilesystem extends StorageFilesystem {
     if (sealOpts !== undefined) this.checkSealable(f.fd, sealOpts, 'mmap', f.path);
     if (opts.direct === true) this.makeContiguous(inode, offset, length, f.path);
     prepareRange(this.core, inode, offset, length, 'mmap', f.path);
+    // A seal promises the whole sealed range (the whole file by default) allocated, not just the map.
+    if (sealOpts !== undefined) this.prepareSealed(inode, sealOpts, 'mmap', f.path);
     const pins = [this.seals.add(inode, offset, length, 'mapping', `mapping of fd ${fd}`)];
     if (sealOpts !== undefined) pins.push(this.addSeal(inode, sealOpts, `MAP_DIRECT mapping of fd ${fd}`));
     inode.openCount++;
@@ -91,9 +94,7 @@ export class DaxFilesystem extends StorageFilesystem {
   sealSync(fd: number, opts: SealOptions): { id: number } {
     const f = this.fds.get(fd, 'fcntl');
     this.checkSealable(fd, opts, 'fcntl', f.path);
-    const off = opts.offset ?? 0;
-    const len = opts.length ?? Math.max(0, f.inode.attrs.size - off);
-    if (len > 0) prepareRange(this.core, f.inode, off, Math.min(len, Math.max(0, f.inode.attrs.size - off)), 'fcntl', f.path);
+    this.prepareSealed(f.inode, opts, 'fcntl', f.path);
     const pin = this.addSeal(f.inode, opts, `fd ${fd}`);
     this.paths.set(f.inode.ino, f.path);
     this.fdPins.set(fd, [...(this.fdPins.get(fd) ?? []), pin]);
@@ -137,7 +138,9 @@ export class DaxFilesystem extends StorageFilesystem {
     this.live('clean');
     let moved = 0;
     for (const inode of [...this.core.meta.inodes.values()]) {
-      if (inode.type !== 'file' || inode.extents.count < 2) continue;
+      // Only fully written files move: relocation copies data, and unwritten preallocation
+      // (often past EOF) must stay unwritten.
+      if (inode.type !== 'file' || inode.extents.count < 2 || inode.extents.extents().some((e) => e.kind !== 'mapped')) continue;
       const blocks = inode.extents.extents().reduce((n, e) => n + e.count, 0);
       const first = inode.extents.extents()[0]!.lblk;
       const span = inode.extents.endBlock - first;
@@ -175,6 +178,13 @@ export class DaxFilesystem extends StorageFilesystem {
     const off = opts.offset ?? 0;
     const len = opts.length;
     if (!Number.isSafeInteger(off) || off < 0 || (len !== undefined && (!Number.isSafeInteger(len) || len <= 0))) throw fsError('EINVAL', syscall, { path });
+  }
+
+  /** Allocates, zeroes and unshares the part of a seal's range that lies inside EOF. */
+  private prepareSealed(inode: Inode, opts: SealOptions, syscall: string, path: string): void {
+    const off = opts.offset ?? 0;
+    const end = Math.min(inode.attrs.size, opts.length === undefined ? Infinity : off + opts.length);
+    if (end > off) prepareRange(this.core, inode, off, end - off, syscall, path);
   }
 
   private addSeal(inode: Inode, opts: SealOptions, holder: string): Pin {
@@ -222,6 +232,33 @@ export class DaxFilesystem extends StorageFilesystem {
     if ((m.kind === 'mapped' && m.count === count) || this.core.guard.pinned(inode, offset, length)) return;
     if (this.core.space.free.largest < count) return;
     this.relocate(inode, first, count, 'mmap', path);
+  }
+
+  /** After a revocation: the file moves to fresh copies of its mapped blocks in the range. */
+  private detachBlocks(inode: Inode, lblk: number, count: number): boolean {
+    try {
+      transact(this.core, 'defrag', 'revoke', (t) => {
+        const size = t.attrsOf(inode).size;
+        let lb = lblk;
+        while (lb < lblk + count) {
+          const m = inode.extents.lookup(lb, lblk + count - lb);
+          // Written blocks are copied; unwritten ones stay unwritten (they read as zero).
+          if (m.kind === 'mapped') storeBlocks(t, inode, lb, m.count, (block, b) => readBlock(this.core, inode, b, Math.max(size, (b + 1) * BLOCK), block));
+          else if (m.kind === 'unwritten') {
+            let at = lb;
+            for (const e of t.reserve(m.count, -1)) {
+              t.add({ t: 'map', ino: inode.ino, lblk: at, count: e.count, pblk: e.pblk, kind: 'unwritten' });
+              at += e.count;
+            }
+          }
+          lb += m.count;
+        }
+      });
+      return true;
+    } catch (e) {
+      if (isFsError(e, 'ENOSPC')) return false;
+      throw e;
+    }
   }
 
   /** Copies blocks [first, first+count) into one fresh contiguous run and maps it (one commit). */

@@ -22,6 +22,9 @@ export type PathLike = string;
 export type Encoding = BufferEncoding | 'buffer' | null | undefined;
 type DataLike = string | Uint8Array;
 
+/** The process's credentials, asked once: getuid() is a system call, and crash campaigns mount thousands of times a second. */
+const HOST_CREDS: Creds = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+
 export const COPYFILE_EXCL = 1;
 export const COPYFILE_FICLONE = 2;
 export const COPYFILE_FICLONE_FORCE = 4;
@@ -29,7 +32,7 @@ export const COPYFILE_FICLONE_FORCE = 4;
 export class FilesystemBase {
   readonly core: FsCore;
   protected readonly fds = new FdTable();
-  protected creds: Creds = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+  protected creds: Creds = { ...HOST_CREDS };
   protected mounted = true;
   /** Device id reported in Stats.dev. */
   readonly devId: number;
@@ -203,10 +206,16 @@ export class FilesystemBase {
     if (d.inode?.isDir === true) throw fsError('EISDIR', 'copyfile', { path: src, dest });
     if (d.inode?.ino === s.ino) return;
     // Reflink (FICLONE) when asked: one transaction creates or truncates dest and shares the blocks.
+    const reflink = (mode & (COPYFILE_FICLONE | COPYFILE_FICLONE_FORCE)) !== 0;
+    if (reflink) {
+      // FICLONE replaces the whole destination with the whole source: any seal on either conflicts.
+      this.core.guard.before(s, { kind: 'share', role: 'source', offset: 0, length: Infinity }, 'copyfile');
+      if (d.inode !== null) this.core.guard.before(d.inode, { kind: 'share', role: 'dest', offset: 0, length: Infinity }, 'copyfile');
+    }
     transact(this.core, 'copy', 'copyfile', (t) => {
       const dstInode = d.inode ?? createNode(t, d.parent, d.name, 'file', s.attrs.mode & 0o7777, this.creds, dest);
       if (d.inode !== null) truncateData(t, d.inode, 0, dest);
-      if ((mode & (COPYFILE_FICLONE | COPYFILE_FICLONE_FORCE)) !== 0 && s.attrs.size > 0) {
+      if (reflink && s.attrs.size > 0) {
         cloneData(t, { src: s, srcOffset: 0, dst: dstInode, dstOffset: 0, length: s.attrs.size }, dest);
       } else if (s.attrs.size > 0) {
         const buf = new Uint8Array(s.attrs.size);
@@ -264,7 +273,8 @@ export class FilesystemBase {
     const o = typeof options === 'number' ? { mode: options } : options ?? {};
     const mode = o.mode ?? 0o777;
     if (o.recursive !== true) {
-      const l = this.resolve(path, true, 'mkdir');
+      // The last component is not followed: mkdir over a symlink (even a dangling one) is EEXIST.
+      const l = this.resolve(path, false, 'mkdir');
       if (l.inode !== null) throw fsError('EEXIST', 'mkdir', { path });
       transact(this.core, 'mkdir', 'mkdir', (t) => createNode(t, l.parent, l.name, 'dir', mode, this.creds, path));
       return undefined;
@@ -316,9 +326,14 @@ export class FilesystemBase {
 
   renameSync(oldPath: PathLike, newPath: PathLike): void {
     const from = this.resolve(oldPath, false, 'rename');
+    const to = this.resolve(newPath, false, 'rename'); // both parents first: ENOTDIR before ENOENT, as Linux
     if (from.inode === null) throw fsError('ENOENT', 'rename', { path: oldPath, dest: newPath });
-    const to = this.resolve(newPath, false, 'rename');
     if (from.name === '.' || from.name === '..' || to.name === '.' || to.name === '..') throw fsError('EBUSY', 'rename', { path: oldPath, dest: newPath });
+    if (this.core.faults.has('rename-unlink-then-link') && to.inode?.ino !== from.inode.ino) {
+      // Injected bug (crash campaigns): the old name goes in a commit of its own, so a crash
+      // before the second commit loses the file (the rename below re-removes nothing).
+      transact(this.core, 'rename', 'rename', (t) => t.add({ t: 'unlink', dir: from.parent.ino, name: from.name }));
+    }
     transact(this.core, 'rename', 'rename', (t) =>
       renameNode(t, { parent: from.parent, name: from.name, inode: from.inode! }, { parent: to.parent, name: to.name, inode: to.inode }, [oldPath, newPath]));
   }

@@ -78,7 +78,8 @@ export function mountCore(dev: PmemDevice, opts: MountCoreOptions = {}): FsCore 
 
   const space = new BlockSpace(sb.logStart + sb.logBlocks, sb.blockCount);
   space.initFree();
-  const meta = new MetaState(space);
+  const faults = new Set(opts.faults ?? []);
+  const meta = new MetaState(space, faults);
   const image = CheckpointStore.read(dev, word);
   for (const e of image.blocks) {
     if (e.pblk < space.firstData || e.pblk + e.count > sb.blockCount || !space.free.isFree(e.pblk, e.count)) {
@@ -86,28 +87,36 @@ export function mountCore(dev: PmemDevice, opts: MountCoreOptions = {}): FsCore 
     }
     space.claimMeta(e.pblk, e.count);
   }
-  meta.apply(decodeItems(image.payload));
+  applyImage(meta, image.payload);
   replayLog(dev, sb, word, meta);
   if (meta.get(ROOT_INO)?.isDir !== true) throw fsError('EFSCORRUPTED', 'mount', { detail: 'no root directory' });
 
-  const faults = new Set(opts.faults ?? []);
   const log = new MetaLog(dev, sb, word, faults);
-  const core = new FsCore({ dev, sb, log, store: new CheckpointStore(dev, image.blocks), meta, faults, readOnly: opts.readOnly === true });
-  if (!core.readOnly) reclaimOrphans(core);
+  const core = new FsCore({ dev, sb, log, store: new CheckpointStore(dev, image.blocks), meta, faults, readOnly: opts.readOnly === true, checkpointBytes: image.payload.length });
+  // Injected bug 'forget-orphans' (crash campaigns): recovery leaves orphans allocated forever.
+  if (!core.readOnly && !faults.has('forget-orphans')) reclaimOrphans(core);
   return core;
 }
 
-function decodeItems(payload: Uint8Array): Item[] {
-  const items: Item[] = [];
+/**
+ * Applies a checkpoint image as it is decoded, in batches: never the whole item list in memory
+ * (a million files is millions of items). A fresh state frees nothing, so batching is safe.
+ */
+function applyImage(meta: MetaState, payload: Uint8Array): void {
   const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  let batch: Item[] = [];
   let pos = 0;
   while (pos < payload.length) {
     const r = decodeItem(v, payload, pos, payload.length);
     if (typeof r === 'string') throw fsError('EFSCORRUPTED', 'mount', { detail: `checkpoint: ${r}` });
-    items.push(r.item);
+    batch.push(r.item);
     pos = r.next;
+    if (batch.length === 4096) {
+      meta.apply(batch);
+      batch = [];
+    }
   }
-  return items;
+  meta.apply(batch);
 }
 
 function replayLog(dev: PmemDevice, sb: Superblock, word: { generation: number; tail: number }, meta: MetaState): void {

@@ -81,6 +81,8 @@ export function renameNode(txn: Txn, from: { parent: Inode; name: string; inode:
   if (to.inode !== null && to.inode.ino === from.inode.ino) return; // same file: POSIX says do nothing
   checkName(to.name, sys, dst);
   if (from.inode.isDir && isAncestor(txn.core, from.inode, to.parent)) throw fsError('EINVAL', sys, { path: src, dest: dst });
+  // Renaming onto one's own ancestor: Linux answers ENOTEMPTY before looking at types.
+  if (to.inode?.isDir === true && isAncestor(txn.core, to.inode, from.parent)) throw fsError('ENOTEMPTY', sys, { path: src, dest: dst });
   if (to.inode !== null) {
     if (from.inode.isDir && !to.inode.isDir) throw fsError('ENOTDIR', sys, { path: src, dest: dst });
     if (!from.inode.isDir && to.inode.isDir) throw fsError('EISDIR', sys, { path: src, dest: dst });

@@ -145,12 +145,12 @@ export function decodeSuperblock(b: Uint8Array): Decoded<Superblock> {
   return { ok: true, value: sb };
 }
 
-export function encodeCommitWord(w: CommitWord): Uint8Array {
-  const b = new Uint8Array(8);
-  const v = new DataView(b.buffer);
+/** Encodes into `out` (8 bytes) when given: the commit path reuses one buffer. */
+export function encodeCommitWord(w: CommitWord, out: Uint8Array = new Uint8Array(8)): Uint8Array {
+  const v = new DataView(out.buffer, out.byteOffset, 8);
   v.setUint32(0, w.tail, true);
   v.setUint32(4, w.generation, true);
-  return b;
+  return out;
 }
 
 export function decodeCommitWord(b: Uint8Array): CommitWord {

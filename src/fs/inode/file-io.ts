@@ -12,7 +12,8 @@
  * only the commit record maps them in; a crash before the commit point leaves the old blocks
  * mapped and the new ones free. Writes into a range a seal pins are the exception: they go in
  * place (persisted before the commit of the size/time update) and are not atomic.
- * Invariant kept for every file: bytes past EOF inside the last block read as zero.
+ * Bytes past EOF inside the last block may be stale; zeroStaleTail() clears them before EOF
+ * moves over them, and readBlock() never returns them.
  */
 import { fsError } from '../../errno/index.js';
 import { BLOCK } from '../format/index.js';
@@ -50,9 +51,11 @@ export function writeData(txn: Txn, inode: Inode, src: Uint8Array, position: num
   const end = position + len;
   if (end > MAX_FILE_SIZE) throw fsError('EFBIG', txn.syscall, { path });
   const a = txn.attrsOf(inode);
-  if (end > a.size) core.guard.before(inode, { kind: 'extend', offset: position, length: len }, txn.syscall);
+  if (end > a.size) core.guard.before(inode, { kind: 'size', from: a.size, to: end }, txn.syscall);
   const b0 = Math.floor(position / BLOCK);
   const b1 = Math.ceil(end / BLOCK);
+  // A write that starts past the old last block leaves that block's stale tail under the new EOF.
+  if (end > a.size && Math.floor(a.size / BLOCK) < b0) zeroStaleTail(txn, inode, a.size, end, path);
   forEachPinnedRun(core, inode, b0, b1, (lblk, count, pinned) => {
     const fill = (block: Uint8Array, lb: number) => composeBlock(core, inode, a.size, block, lb, src, position);
     // Blocks the write covers whole are stored straight from the caller's buffer.
@@ -81,7 +84,7 @@ export function storeBlocks(
 ): void {
   const got = txn.reserve(count, inode.extents.goalFor(lblk), path);
   let lb = lblk;
-  const block = new Uint8Array(BLOCK);
+  let block: Uint8Array | null = null;
   for (const e of got) {
     const whole = direct?.(lb, e.count) ?? null;
     if (whole !== null) {
@@ -91,6 +94,7 @@ export function storeBlocks(
       for (let i = 0; i < e.count; i++) fill(run.subarray(i * BLOCK, (i + 1) * BLOCK), lb + i);
       txn.core.storeData(e.pblk, run);
     } else {
+      block ??= new Uint8Array(BLOCK);
       fill(block, lb);
       txn.core.storeData(e.pblk, block);
     }
@@ -132,17 +136,50 @@ function writeInPlace(core: FsCore, inode: Inode, lblk: number, count: number, s
   core.dev.fence();
 }
 
-/** Splits [b0, b1) into runs that a seal pins and runs it does not. */
+/**
+ * Splits [b0, b1) into runs that a seal pins and runs it does not. Only mapped blocks can be
+ * pinned: a seal's range past EOF holds no blocks, and filling a hole there moves nothing.
+ */
 export function forEachPinnedRun(core: FsCore, inode: Inode, b0: number, b1: number, fn: (lblk: number, count: number, pinned: boolean) => void): void {
   if (!core.guard.pinned(inode, b0 * BLOCK, (b1 - b0) * BLOCK)) return fn(b0, b1 - b0, false);
+  const pinnedBlock = (b: number) => core.guard.pinned(inode, b * BLOCK, BLOCK) && inode.extents.lookup(b, 1).kind === 'mapped';
   let start = b0;
-  let state = core.guard.pinned(inode, b0 * BLOCK, BLOCK);
+  let state = pinnedBlock(b0);
   for (let b = b0 + 1; b <= b1; b++) {
-    const p = b < b1 ? core.guard.pinned(inode, b * BLOCK, BLOCK) : !state;
+    const p = b < b1 ? pinnedBlock(b) : !state;
     if (p !== state) {
       fn(start, b - start, state);
       start = b;
       state = p;
     }
   }
+}
+
+/**
+ * Bytes past EOF in the last block may be stale: a truncate-down leaves them (no copy, and no
+ * moving a block a seal may pin). Before EOF moves over them they are zeroed: by copy-on-write,
+ * or in place when a seal pins the block — those bytes are past the old EOF, invisible until
+ * the commit that moves EOF, so zeroing them early changes nothing a crash could show.
+ */
+export function zeroStaleTail(txn: Txn, inode: Inode, oldSize: number, newSize: number, path?: string): void {
+  if (newSize <= oldSize || oldSize % BLOCK === 0) return;
+  const lb = Math.floor(oldSize / BLOCK);
+  if (inode.extents.lookup(lb, 1).kind !== 'mapped') return;
+  zeroBlockRange(txn, inode, lb, oldSize % BLOCK, Math.min(BLOCK, newSize - lb * BLOCK), oldSize, path);
+}
+
+/** Zeroes bytes [from, to) of logical block lb: copy-on-write, or in place if a seal pins it. */
+export function zeroBlockRange(txn: Txn, inode: Inode, lb: number, from: number, to: number, oldSize: number, path?: string): void {
+  const m = inode.extents.lookup(lb, 1);
+  if (m.kind === 'mapped' && txn.core.guard.pinned(inode, lb * BLOCK, BLOCK)) {
+    // In place (a sealed block never moves); flushed now, made durable by the commit's fence.
+    const off = m.pblk * BLOCK + from;
+    txn.core.dev.write(off, new Uint8Array(to - from));
+    txn.core.dev.flush(off, to - from);
+    return;
+  }
+  storeBlocks(txn, inode, lb, 1, (block) => {
+    readBlock(txn.core, inode, lb, oldSize, block);
+    block.fill(0, from, to);
+  }, path);
 }

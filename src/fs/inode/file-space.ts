@@ -11,7 +11,7 @@
  */
 import { fsError } from '../../errno/index.js';
 import { BLOCK } from '../format/index.js';
-import { MAX_FILE_SIZE, readBlock, storeBlocks } from './file-io.js';
+import { MAX_FILE_SIZE, readBlock, storeBlocks, zeroBlockRange, zeroStaleTail } from './file-io.js';
 import type { Inode } from './inode.js';
 import { now } from './inode.js';
 import type { Txn } from './txn.js';
@@ -33,29 +33,12 @@ export function truncateData(txn: Txn, inode: Inode, size: number, path?: string
     const keep = Math.ceil(size / BLOCK);
     const end = inode.extents.endBlock;
     if (end > keep) txn.add({ t: 'map', ino: inode.ino, lblk: keep, count: end - keep, pblk: 0, kind: 'hole' });
-    zeroTail(txn, inode, size, a.size, path);
   }
+  zeroStaleTail(txn, inode, a.size, size, path);
   a.size = size;
   const t = now();
   a.mtime = t;
   a.ctime = t;
-}
-
-/** Keeps "bytes past EOF in the last block are zero": copy-on-write of the partial block. */
-function zeroTail(txn: Txn, inode: Inode, size: number, oldSize: number, path?: string): void {
-  const inBlock = size % BLOCK;
-  if (inBlock === 0) return;
-  const lb = Math.floor(size / BLOCK);
-  if (inode.extents.lookup(lb, 1).kind !== 'mapped') return;
-  zeroBlockRange(txn, inode, lb, inBlock, BLOCK, oldSize, path);
-}
-
-/** Zeroes bytes [from, to) of logical block lb by copy-on-write. */
-function zeroBlockRange(txn: Txn, inode: Inode, lb: number, from: number, to: number, oldSize: number, path?: string): void {
-  storeBlocks(txn, inode, lb, 1, (block) => {
-    readBlock(txn.core, inode, lb, oldSize, block);
-    block.fill(0, from, to);
-  }, path);
 }
 
 export function fallocateData(txn: Txn, inode: Inode, mode: number, offset: number, length: number, path?: string): void {
@@ -80,6 +63,9 @@ export function fallocateData(txn: Txn, inode: Inode, mode: number, offset: numb
   if (insert && offset >= a.size) throw fsError('EINVAL', sys, { path });
   if (insert && a.size + length > MAX_FILE_SIZE) throw fsError('EFBIG', sys, { path });
   txn.core.guard.before(inode, { kind: 'fallocate', mode: name, offset, length }, sys);
+  const grows = !keep && !punch && !collapse && !insert && offset + length > a.size;
+  if (grows) txn.core.guard.before(inode, { kind: 'size', from: a.size, to: offset + length }, sys);
+  if (grows) zeroStaleTail(txn, inode, a.size, offset + length, path);
   if (punch) punchRange(txn, inode, offset, length, a.size, path);
   else if (collapse) shiftRange(txn, inode, offset / BLOCK, -(length / BLOCK));
   else if (insert) shiftRange(txn, inode, offset / BLOCK, length / BLOCK);

@@ -14,9 +14,9 @@
  * its commit) before the next starts, which is what makes "atomic when it returns" simple.
  */
 import { fsError, type ErrorCode } from '../../errno/index.js';
-import type { PmemDevice } from '../../pmem/index.js';
+import { LINE, type PmemDevice } from '../../pmem/index.js';
 import type { BlockSpace, Extent } from '../alloc/index.js';
-import { BLOCK, encodeItem, encodeRecord, itemBytes, type Item, type Opcode, type Superblock } from '../format/index.js';
+import { BLOCK, REC, crc32c, encodeItem, encodeRecord, itemBytes, type Item, type Opcode, type Superblock } from '../format/index.js';
 import { CheckpointStore, MetaLog } from '../log/index.js';
 import type { Inode } from './inode.js';
 import { NO_GUARD, type MapGuard } from './map-guard.js';
@@ -30,6 +30,8 @@ export interface CoreParts {
   meta: MetaState;
   faults: Set<string>;
   readOnly: boolean;
+  /** Payload bytes of the checkpoint image mounted from. */
+  checkpointBytes: number;
 }
 
 export class FsCore {
@@ -41,8 +43,8 @@ export class FsCore {
   readonly faults: Set<string>;
   readonly readOnly: boolean;
   guard: MapGuard = NO_GUARD;
-  /** Bytes the next checkpoint image will take, kept up to date cheaply (an estimate). */
-  private metaBytes = 0;
+  /** Payload bytes of the current checkpoint image. */
+  private checkpointBytes: number;
   commits = 0;
 
   constructor(p: CoreParts) {
@@ -53,6 +55,7 @@ export class FsCore {
     this.meta = p.meta;
     this.faults = p.faults;
     this.readOnly = p.readOnly;
+    this.checkpointBytes = p.checkpointBytes;
   }
 
   get space(): BlockSpace {
@@ -63,9 +66,14 @@ export class FsCore {
     return this.meta.get(ino);
   }
 
-  /** Blocks held back from data allocation so a checkpoint always fits. */
+  /**
+   * Blocks held back from data allocation so a checkpoint always fits. An upper bound, derived
+   * rather than tracked: no record can grow the state by more than its own size, so the next
+   * image is at most the current one plus the log written since (the log is <= 1/32 of the
+   * device), plus a header block and a block of rounding.
+   */
   get metaReserve(): number {
-    return 2 + Math.ceil((this.metaBytes * 1.25) / BLOCK);
+    return 2 + Math.ceil((this.checkpointBytes + this.log.tail) / BLOCK);
   }
 
   reserve(blocks: number, goal: number, syscall: string, path?: string): Extent[] {
@@ -78,7 +86,10 @@ export class FsCore {
   storeData(pblk: number, bytes: Uint8Array): void {
     const off = pblk * BLOCK;
     this.dev.write(off, bytes);
-    this.dev.flush(off, bytes.length);
+    // Injected bug (crash campaigns): the range's last cache line is never flushed, so the
+    // commit's fence leaves it volatile (Chipmunk's "missing flush of an edge line").
+    const len = this.faults.has('no-flush-edge-line') ? Math.max(0, bytes.length - LINE) : bytes.length;
+    this.dev.flush(off, len);
   }
 
   /**
@@ -92,26 +103,44 @@ export class FsCore {
       throw fsError('EROFS', syscall);
     }
     this.dev.label(opcode);
-    const record = encodeRecord(items, this.log.generation, this.log.seq, opcode);
-    if (!this.log.room(record.length)) this.checkpointOrFail(record.length, reserved, syscall);
+    let record = this.encodeRecord(items, opcode);
+    if (!this.log.room(record.length)) {
+      this.checkpointOrFail(record.length, reserved, syscall);
+      // The checkpoint began a new generation: the record must carry it (and its seq), or
+      // replay rejects it as "from another generation" after a crash.
+      record = this.encodeRecord(items, opcode);
+    }
     this.log.append(record);
     this.meta.apply(items);
     this.commits++;
-    for (const it of items) this.metaBytes += it.t === 'ifree' || it.t === 'unlink' || it.t === 'xdel' ? -16 : itemBytes(it) / 2;
-    if (this.metaBytes < 0) this.metaBytes = 0;
   }
 
   /** Writes a checkpoint image so the log can start over. Returns false if space is short. */
   checkpoint(): boolean {
     if (this.readOnly) return false;
     const payload = this.encodeState();
-    this.metaBytes = payload.length;
     this.dev.label('checkpoint');
-    return this.store.write(payload, this.space, this.log);
+    const ok = this.store.write(payload, this.space, this.log);
+    if (ok) this.checkpointBytes = payload.length;
+    return ok;
   }
 
   fail(code: ErrorCode, syscall: string, path?: string, detail?: string): never {
     throw fsError(code, syscall, { path, detail });
+  }
+
+  private encodeRecord(items: readonly Item[], opcode: Opcode): Uint8Array {
+    const record = encodeRecord(items, this.log.generation, this.log.seq, opcode);
+    if (this.faults.has('crc-before-last-field')) {
+      // Injected bug (crash campaigns): the checksum was taken while seq was still 0, and seq is
+      // written after it, so replay finds every record with seq > 0 corrupt.
+      const v = new DataView(record.buffer, record.byteOffset, record.byteLength);
+      v.setUint32(REC.seq, 0, true);
+      v.setUint32(REC.crc, 0, true);
+      v.setUint32(REC.crc, crc32c(record, 0, record.length), true);
+      v.setUint32(REC.seq, this.log.seq, true);
+    }
+    return record;
   }
 
   private checkpointOrFail(bytes: number, reserved: readonly Extent[], syscall: string): void {

@@ -57,5 +57,10 @@ export function newAttrs(mode: number, uid: number, gid: number): DiskInode {
 }
 
 export function copyAttrs(a: DiskInode): DiskInode {
-  return { ...a, atime: { ...a.atime }, mtime: { ...a.mtime }, ctime: { ...a.ctime }, btime: { ...a.btime } };
+  // Spelled out: object spread is several times slower in V8, and this runs on every operation.
+  return {
+    mode: a.mode, nlink: a.nlink, uid: a.uid, gid: a.gid, flags: a.flags, size: a.size,
+    atime: { sec: a.atime.sec, nsec: a.atime.nsec }, mtime: { sec: a.mtime.sec, nsec: a.mtime.nsec },
+    ctime: { sec: a.ctime.sec, nsec: a.ctime.nsec }, btime: { sec: a.btime.sec, nsec: a.btime.nsec },
+  };
 }

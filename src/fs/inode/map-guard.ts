@@ -11,8 +11,7 @@
 import type { Inode } from './inode.js';
 
 export type MapChange =
-  | { kind: 'size'; from: number; to: number } // truncate, or any size change
-  | { kind: 'extend'; offset: number; length: number } // a write past EOF
+  | { kind: 'size'; from: number; to: number } // truncate, a write past EOF, any size change
   | { kind: 'fallocate'; mode: string; offset: number; length: number }
   | { kind: 'share'; role: 'source' | 'dest'; offset: number; length: number } // reflink, clone, dedupe
   | { kind: 'move'; offset: number; length: number }; // cleaner, defrag

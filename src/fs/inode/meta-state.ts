@@ -16,7 +16,7 @@
 import { fsError } from '../../errno/index.js';
 import type { BlockSpace, Extent } from '../alloc/index.js';
 import type { DiskInode, Item } from '../format/index.js';
-import { Inode, S_IFDIR, copyAttrs } from './inode.js';
+import { Inode, S_IFDIR } from './inode.js';
 
 export const ROOT_INO = 1;
 
@@ -24,11 +24,14 @@ export class MetaState {
   readonly inodes = new Map<number, Inode>();
   readonly orphans = new Set<number>();
   readonly space: BlockSpace;
+  /** Injected bugs (crash campaigns only; empty in normal use). */
+  readonly faults: ReadonlySet<string>;
   private freeInos: number[] = [];
   private nextIno = ROOT_INO + 1;
 
-  constructor(space: BlockSpace) {
+  constructor(space: BlockSpace, faults: ReadonlySet<string> = new Set()) {
     this.space = space;
+    this.faults = faults;
   }
 
   get(ino: number): Inode | undefined {
@@ -53,9 +56,11 @@ export class MetaState {
   private applyOne(it: Item, unrefs: Extent[]): void {
     switch (it.t) {
       case 'inode': {
+        // The item's attributes become the inode's: items are never reused after apply (a Txn
+        // is dead once committed, decoded items are fresh), so no copy is needed.
         const cur = this.inodes.get(it.ino);
-        if (cur !== undefined) cur.attrs = copyAttrs(it.inode);
-        else this.create(it.ino, copyAttrs(it.inode));
+        if (cur !== undefined) cur.attrs = it.inode;
+        else this.create(it.ino, it.inode);
         return;
       }
       case 'ifree': {
@@ -80,7 +85,7 @@ export class MetaState {
         const ino = this.need(it.ino);
         if (it.kind !== 'hole') this.checkBlocks(it.pblk, it.count);
         for (const d of ino.extents.set(it.lblk, it.count, it.pblk, it.kind)) unrefs.push(d);
-        if (it.kind !== 'hole') this.space.ref(it.pblk, it.count);
+        if (it.kind !== 'hole' && !this.skipsRef(it.pblk, unrefs)) this.space.ref(it.pblk, it.count);
         return;
       }
       case 'symlink':
@@ -102,6 +107,17 @@ export class MetaState {
         this.orphans.delete(it.ino);
         return;
     }
+  }
+
+  /**
+   * Injected bug 'late-refcount' (crash campaigns): a MAP of blocks that another extent already
+   * maps (a clone or dedupe, not a move within this batch) takes no reference, so the shared
+   * blocks keep refcount 1 and the first copy-on-write frees them under the other file.
+   */
+  private skipsRef(pblk: number, unrefs: readonly Extent[]): boolean {
+    if (!this.faults.has('late-refcount')) return false;
+    const s = this.space;
+    return !s.free.isFree(pblk, 1) && !s.isReserved(pblk) && !unrefs.some((d) => pblk >= d.pblk && pblk < d.pblk + d.count);
   }
 
   private create(ino: number, attrs: DiskInode): void {

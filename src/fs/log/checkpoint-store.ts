@@ -42,6 +42,10 @@ export class CheckpointStore {
 
   write(payload: Uint8Array, space: BlockSpace, log: MetaLog): boolean {
     const need = 1 + Math.ceil(payload.length / BLOCK);
+    // Injected bug 'early-free-checkpoint' (crash campaigns): the current image's blocks are
+    // released before the new image is written, so the new one may overwrite the only valid one.
+    const early = log.faults.has('early-free-checkpoint');
+    if (early) this.releaseBlocks(space);
     if (space.free.freeBlocks < need) return false;
     const got: Extent[] = [];
     let left = need;
@@ -79,9 +83,14 @@ export class CheckpointStore {
     log.writeCommitWord({ generation, tail: 0 });
     // COMMIT POINT: the new image is current; the old one and the whole log are dead.
     log.restart(generation);
-    for (const e of this.blocks) space.releaseMeta(e.pblk, e.count);
+    if (!early) this.releaseBlocks(space);
     this.blocks = got;
     return true;
+  }
+
+  private releaseBlocks(space: BlockSpace): void {
+    for (const e of this.blocks) space.releaseMeta(e.pblk, e.count);
+    this.blocks = [];
   }
 
   /** Reads the image the commit word names. Throws EFSCORRUPTED / EFSBADCRC. */

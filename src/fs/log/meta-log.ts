@@ -32,6 +32,7 @@ export class MetaLog {
   tail: number;
   seq = 0;
   readonly faults: Set<string>;
+  private readonly wordBuf = new Uint8Array(8);
 
   constructor(dev: PmemDevice, sb: Superblock, word: CommitWord, faults: Set<string>) {
     this.dev = dev;
@@ -60,7 +61,7 @@ export class MetaLog {
 
   /** Stores and persists the commit word: one failure-atomic 8-byte store. */
   writeCommitWord(word: CommitWord): void {
-    const bytes = encodeCommitWord(word);
+    const bytes = encodeCommitWord(word, this.wordBuf);
     if (this.faults.has('split-tail-update')) {
       // Injected bug: two 4-byte stores may be written back separately and tear the word.
       this.dev.write(SB.commitWord, bytes.subarray(0, 4));

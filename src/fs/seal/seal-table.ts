@@ -53,6 +53,13 @@ export class SealTable implements MapGuard {
   private nextId = 1;
   leaseBreakTime: number;
   private readonly events: SealEvents;
+  /**
+   * Moves the file off blocks [lblk, lblk+count) (fresh copies, one commit) so that stores
+   * through a revoked view reach only the quarantined old blocks, never the file. Set by the
+   * API layer, which owns transactions; returns false when space is short (the file then keeps
+   * its blocks, and late stores may still show in it: documented in docs/SEALS.md).
+   */
+  detach: (inode: Inode, lblk: number, count: number) => boolean = () => false;
 
   constructor(core: FsCore, leaseBreakTime: number, events: SealEvents) {
     this.core = core;
@@ -122,8 +129,9 @@ export class SealTable implements MapGuard {
 
   private revoke(p: Pin): void {
     p.revoked = true;
+    const first = Math.floor(p.offset / BLOCK);
     const last = p.end === Infinity ? Math.ceil(p.inode.attrs.size / BLOCK) : Math.ceil(p.end / BLOCK);
-    let lb = Math.floor(p.offset / BLOCK);
+    let lb = first;
     while (lb < last) {
       const m = p.inode.extents.lookup(lb, last - lb);
       if (m.kind !== 'hole') {
@@ -132,7 +140,23 @@ export class SealTable implements MapGuard {
       }
       lb += m.count;
     }
+    // Quarantined first, so the blocks the file lets go of are held, not freed. Blocks another
+    // live pin holds stay where they are (stores through the revoked view still reach them).
+    let run = first;
+    for (let b = first; b <= last; b++) {
+      if (b < last && !this.pinnedByOthers(p, b)) continue;
+      if (b > run) this.detach(p.inode, run, b - run);
+      run = b + 1;
+    }
     if (p.mode === 'lease') this.events.emit('lease-revoked', { ino: p.inode.ino, id: p.id, holder: p.holder });
+  }
+
+  /** Another live pin on the file holds block `lb` in place. */
+  private pinnedByOthers(p: Pin, lb: number): boolean {
+    for (const q of this.pins.values()) {
+      if (q !== p && q.inode === p.inode && !q.revoked && q.offset < (lb + 1) * BLOCK && lb * BLOCK < q.end) return true;
+    }
+    return false;
   }
 }
 
@@ -142,14 +166,15 @@ function conflicts(p: Pin, c: MapChange): boolean {
   const overlaps = (off: number, end: number) => p.offset < end && off < p.end;
   switch (c.kind) {
     case 'size':
-      return whole || (c.to < c.from && c.to < p.end); // a shrink that cuts into (or below) the range
-    case 'extend':
-      return whole;
+      // A size change moves EOF across [min, max): it conflicts where that crosses the range.
+      return whole || overlaps(Math.min(c.from, c.to), Math.max(c.from, c.to));
     case 'fallocate': {
       const shifts = c.mode === 'collapse-range' || c.mode === 'insert-range';
       return whole || overlaps(c.offset, shifts ? Infinity : c.offset + c.length);
     }
     case 'share':
+      // A plain mapping on the *source* stays: shareBlocks copies pinned blocks instead.
+      if (p.mode === 'mapping' && c.role === 'source') return false;
       return whole || overlaps(c.offset, c.offset + c.length);
     case 'move':
       return overlaps(c.offset, c.offset + c.length);
