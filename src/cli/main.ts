@@ -34,6 +34,7 @@ const COMMANDS: ReadonlyArray<Promise<CommandModule>> = [
   import('./commands/io.js'),
   import('./commands/mount.js'),
   import('./commands/bench.js'),
+  import('./commands/crash.js'),
 ];
 
 /** The package version, from the package.json above this file (src/ or dist/src/). */

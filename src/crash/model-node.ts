@@ -55,6 +55,11 @@ export interface Mapping {
   offset: number;
   length: number;
   direct: boolean;
+  /**
+   * A change to the mapped range's block map revoked it (the filesystem cannot re-fault a raw
+   * view): later stores through it land in quarantined blocks and never reach the file.
+   */
+  revoked?: boolean;
 }
 
 /** Who holds a seal: a `seal P` line, or the `mmap P ... direct` mapping named P. */

@@ -58,7 +58,7 @@ function copyRange(s: ModelState, src: FileNode, srcOffset: number, dst: FileNod
 export function reflink(s: ModelState, src: string, dst: string): void {
   const from = openFile(s, src, 'ioctl');
   const to = reflinkDst(s, from, src, dst);
-  const touches = [wholeFile(from)];
+  const touches: Touch[] = [{ ...wholeFile(from), source: true }];
   if (typeof to !== 'function') touches.push(wholeFile(to));
   checkSeals(s, touches, 'ioctl', src);
   const target = typeof to === 'function' ? to() : to;
@@ -101,6 +101,8 @@ function cloneLength(a: RemapArgs, maxFileSize: number): number {
   if (a.dstOffset + len > maxFileSize) fail('EFBIG', 'ioctl', a.srcPath, a.dstPath);
   const toEof = a.srcOffset + len === size;
   if (!toEof && !aligned(len)) e();
+  // Linux's generic_remap_check_len: a partial EOF block may not land inside the destination.
+  if (!aligned(len) && a.dstOffset + len < a.dst.size) e();
   if (overlapSameFile(a, toEof ? alignUp(size) - a.srcOffset : len)) e();
   return len;
 }
@@ -111,7 +113,7 @@ export function cloneRange(s: ModelState, src: string, srcOffset: number, dst: s
   const len = cloneLength(a, s.maxFileSize);
   if (len === 0) return;
   const touches: Touch[] = [
-    { ino: from.ino, start: srcOffset, end: srcOffset + len, resize: false },
+    { ino: from.ino, start: srcOffset, end: srcOffset + len, resize: false, source: true },
     rangeTouch(to, dstOffset, dstOffset + len, true),
   ];
   checkSeals(s, touches, 'ioctl', src);
@@ -145,7 +147,7 @@ export function dedupeRange(s: ModelState, src: string, srcOffset: number, dst: 
   const len = dedupeLength(a);
   if (len === 0) return 0;
   const touches: Touch[] = [
-    { ino: from.ino, start: srcOffset, end: srcOffset + len, resize: false },
+    { ino: from.ino, start: srcOffset, end: srcOffset + len, resize: false, source: true },
     { ino: to.ino, start: dstOffset, end: dstOffset + len, resize: false },
   ];
   checkSeals(s, touches, 'ioctl', src);

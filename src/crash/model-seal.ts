@@ -31,6 +31,8 @@ export interface Touch {
   start: number;
   end: number;
   resize: boolean;
+  /** The file is only read as the source of a remap: its own block map does not change. */
+  source?: boolean;
 }
 
 function conflicts(seal: Seal, t: Touch): boolean {
@@ -44,6 +46,12 @@ export function checkSeals(s: ModelState, touches: readonly Touch[], syscall: st
   const hits = s.seals.filter((seal) => touches.some((t) => conflicts(seal, t)));
   if (hits.some((h) => h.mode === 'fail')) fail('ETXTBSY', syscall, path);
   for (const h of hits) h.revoked = true;
+  // A plain mapping pins its range too; a change to that range's block map revokes it. A remap
+  // source keeps its blocks (the filesystem copies pinned blocks instead of sharing them).
+  for (const m of s.maps.values()) {
+    if (m.revoked === true) continue;
+    if (touches.some((t) => t.source !== true && t.ino === m.ino && t.start < t.end && overlaps(m.offset, m.offset + m.length, t.start, t.end))) m.revoked = true;
+  }
 }
 
 /** A size change from f.size to `size` (truncate, O_TRUNC). */

@@ -203,8 +203,13 @@ describe('model: reflink, clone, dedupe', () => {
   });
 
   it('clone copies a range, to EOF with length 0, and extends the destination', () => {
-    const m = script('creat /s\nwrite /s 0 10000 3\ncreat /d\nclone /s 0 /d 8k 4k\nclone /s 8k /d 0 0\nclone /s 10000 /d 0 0');
-    expectBytes(fileOf(m, '/d').data, cat(pat(3, 8192, 1808), zeros(8192 - 1808), pat(3, 0, 4096)));
+    const m = script('creat /s\nwrite /s 0 10000 3\ncreat /d\nclone /s 0 /d 8k 4k\nclone /s 8k /d 12k 0\nclone /s 10000 /d 0 0');
+    expectBytes(fileOf(m, '/d').data, cat(zeros(8192), pat(3, 0, 4096), pat(3, 8192, 1808)));
+  });
+
+  it("a partial EOF block may not land inside the destination (Linux's generic_remap_check_len)", () => {
+    const m = script('creat /s\nwrite /s 0 10000 3\ncreat /d\nclone /s 0 /d 8k 4k\nclone /s 8k /d 0 0 => EINVAL');
+    expect(fileOf(m, '/d').data.length).toBe(12288);
   });
 
   it('clone within one file when the ranges do not overlap', () => {
