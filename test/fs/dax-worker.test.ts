@@ -20,7 +20,7 @@ describe('a worker writing through a sealed mapping', () => {
     const fd = fs.openSync('/sealed', 'r+');
     const m = fs.mmapSync(fd, 0, 256 * K, { direct: true });
     const phys = JSON.stringify(fs.fiemapSync('/sealed').map((e) => [e.logical, e.physical, e.length]));
-    const stop = new SharedArrayBuffer(4);
+    const stop = new SharedArrayBuffer(8); // [0] stop flag, [1] rounds the worker completed
     const worker = new Worker(resolve(__dirname, 'fixtures/dax-writer.mjs'), { workerData: { distUrl: DIST_URL, shared: m.share(), stop } });
     const done = new Promise<{ rounds: number }>((res, rej) => {
       worker.once('message', res);
@@ -37,6 +37,9 @@ describe('a worker writing through a sealed mapping', () => {
         expect(JSON.stringify(fs.fiemapSync('/sealed').map((e) => [e.logical, e.physical, e.length]))).toBe(phys);
         await new Promise((r) => setTimeout(r, 5));
       }
+      // The worker must have written while the device aged, not only after.
+      for (let i = 0; i < 500 && Atomics.load(new Int32Array(stop), 1) < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(Atomics.load(new Int32Array(stop), 1)).toBeGreaterThan(1);
     } finally {
       Atomics.store(new Int32Array(stop), 0, 1);
     }
