@@ -16,7 +16,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { ResultsDb } from './results-db.js';
-import { resolveSettings, type CampaignSettings, type SettingsInput } from './settings.js';
+import { resolveSettings, type CampaignCounts, type CampaignSettings, type SettingsInput } from './settings.js';
 import { runOnWorkers } from './worker-pool.js';
 import { checkWorkload, type Violation, type WorkloadResult } from './workload-check.js';
 import type { RunStatus } from './traced-run.js';
@@ -39,16 +39,10 @@ export interface CampaignOptions extends SettingsInput {
   onWorkload?: (r: WorkloadResult) => void;
 }
 
-export interface CampaignSummary {
+export interface CampaignSummary extends CampaignCounts {
   campaignId: number | null;
   settings: CampaignSettings;
   jobs: number;
-  workloads: number;
-  crashPoints: number;
-  states: number;
-  mounted: number;
-  violations: number;
-  seconds: number;
   statesPerSecond: number;
   mountedPerSecond: number;
   statuses: Record<RunStatus, number>;

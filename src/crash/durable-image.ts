@@ -18,13 +18,7 @@
  * Invariant: between syncs the image is read-only (devices built on it may be alive); crash
  * points are visited in increasing order (the durable map only grows and changes).
  */
-import { LINE, PAGE, PmemDevice, WORD, type PmemMode } from '../pmem/index.js';
-
-/** What PmemDevice.overlay reads from (structurally: pmem's ByteSource). */
-export interface ByteSource {
-  readonly size: number;
-  read(offset: number, target: Uint8Array): void;
-}
+import { LINE, PAGE, PmemDevice, WORD, readPaged, type ByteSource, type PmemMode } from '../pmem/index.js';
 
 export const WORDS_PER_LINE = LINE / WORD;
 
@@ -59,17 +53,7 @@ export class DurableImage implements ByteSource {
   }
 
   read(offset: number, target: Uint8Array): void {
-    let pos = 0;
-    while (pos < target.length) {
-      const abs = offset + pos;
-      const p = Math.floor(abs / PAGE);
-      const at = abs - p * PAGE;
-      const n = Math.min(target.length - pos, PAGE - at);
-      const own = this.pages.get(p);
-      if (own !== undefined) target.set(own.subarray(at, at + n), pos);
-      else this.base.read(abs, target.subarray(pos, pos + n));
-      pos += n;
-    }
+    readPaged(offset, target, (p) => this.pages.get(p), this.base);
   }
 
   wordDiff(line: number, data: Uint8Array): number {

@@ -7,9 +7,9 @@
  * Interface: buildReport(db, { violations? }) -> Report (plain JSON-able data).
  */
 import type { CampaignRow, ResultsDb, StoredViolation } from './results-db.js';
-import { describePolicy } from './settings.js';
+import { describePolicy, type CampaignCounts } from './settings.js';
 
-export interface ReportGroup {
+export interface ReportGroup extends CampaignCounts {
   policy: string;
   points: string;
   inject: string[];
@@ -18,13 +18,7 @@ export interface ReportGroup {
   shardCount: number;
   complete: boolean;
   campaigns: number[];
-  workloads: number;
-  crashPoints: number;
-  states: number;
-  mounted: number;
-  violations: number;
-  /** Wall-clock seconds summed over the group's campaigns (shards may have run in parallel). */
-  seconds: number;
+  /** (seconds: wall-clock seconds summed over the group's campaigns; shards may have run in parallel) */
   statesPerSecond: number;
   interrupted: number;
 }
@@ -32,7 +26,7 @@ export interface ReportGroup {
 export interface Report {
   database: string;
   groups: ReportGroup[];
-  totals: { campaigns: number; workloads: number; crashPoints: number; states: number; mounted: number; violations: number; seconds: number };
+  totals: CampaignCounts & { campaigns: number };
   statuses: Record<string, number>;
   /** Violating states by kind (stored violations plus their equivalents). */
   byKind: Record<string, number>;

@@ -17,7 +17,7 @@
  */
 import Database from 'better-sqlite3';
 import { fsError } from '../errno/index.js';
-import type { CampaignSettings } from './settings.js';
+import type { CampaignCounts, CampaignSettings } from './settings.js';
 import type { Violation, WorkloadResult } from './workload-check.js';
 
 export const SCHEMA_VERSION = 1;
@@ -50,28 +50,15 @@ CREATE TABLE IF NOT EXISTS violations (
 CREATE INDEX IF NOT EXISTS violations_campaign ON violations(campaign_id);
 `;
 
-export interface CampaignRow {
+export interface CampaignRow extends CampaignCounts {
   id: number;
   startedAt: string;
   finishedAt: string | null;
   settings: CampaignSettings;
   jobs: number;
-  workloads: number;
-  crashPoints: number;
-  states: number;
-  mounted: number;
-  violations: number;
-  seconds: number;
 }
 
-export interface CampaignTotals {
-  workloads: number;
-  crashPoints: number;
-  states: number;
-  mounted: number;
-  violations: number;
-  seconds: number;
-}
+export type CampaignTotals = CampaignCounts;
 
 /** A stored violation with everything needed to reproduce it. */
 export interface StoredViolation extends Violation {

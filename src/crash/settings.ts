@@ -21,6 +21,16 @@ import { WHOLE, type Shard } from './shard.js';
 export const POLICIES = ['strict', 'chipmunk', 'vinter', 'prefix', 'random'] as const;
 export type PolicyName = (typeof POLICIES)[number];
 
+/** The counts every campaign summary, stored campaign and report carries. */
+export interface CampaignCounts {
+  workloads: number;
+  crashPoints: number;
+  states: number;
+  mounted: number;
+  violations: number;
+  seconds: number;
+}
+
 export interface CampaignSettings {
   policy: PolicyName;
   bound: number;

@@ -33,6 +33,25 @@ export interface ByteSource {
  * is held by a WeakRef; note a WeakRef target stays alive at least until the current job ends,
  * so a loop that drops crash states without closing them pays for each until then).
  */
+/**
+ * Reads [offset, offset+target.length) page by page: from `pageOf(p)` where it has the page,
+ * else from `base`. The one read path of every copy-on-write image (snapshots, overlays, and
+ * the crash harness's durable images).
+ */
+export function readPaged(offset: number, target: Uint8Array, pageOf: (p: number) => Uint8Array | undefined, base: ByteSource): void {
+  let pos = 0;
+  while (pos < target.length) {
+    const abs = offset + pos;
+    const p = Math.floor(abs / PAGE);
+    const at = abs - p * PAGE;
+    const n = Math.min(target.length - pos, PAGE - at);
+    const own = pageOf(p);
+    if (own !== undefined) target.set(own.subarray(at, at + n), pos);
+    else base.read(abs, target.subarray(pos, pos + n));
+    pos += n;
+  }
+}
+
 export class SnapshotSet {
   /** Live snapshots (weakly held), in no particular order; ids[i] names refs[i]. */
   private readonly refs: Array<WeakRef<Snapshot>> = [];
@@ -126,17 +145,7 @@ export class Snapshot implements ByteSource {
 
   read(offset: number, target: Uint8Array): void {
     assert(this.live !== null, 'read of a released snapshot');
-    let pos = 0;
-    while (pos < target.length) {
-      const abs = offset + pos;
-      const p = Math.floor(abs / PAGE);
-      const at = abs - p * PAGE;
-      const n = Math.min(target.length - pos, PAGE - at);
-      const page = this.saved.get(p);
-      if (page !== undefined) target.set(page.subarray(at, at + n), pos);
-      else this.live.read(abs, target.subarray(pos, pos + n));
-      pos += n;
-    }
+    readPaged(offset, target, (p) => this.saved.get(p), this.live);
   }
 
   get released(): boolean {
@@ -193,17 +202,7 @@ export class OverlayMemory implements Memory {
   }
 
   read(offset: number, target: Uint8Array): void {
-    let pos = 0;
-    while (pos < target.length) {
-      const abs = offset + pos;
-      const p = Math.floor(abs / PAGE);
-      const at = abs - p * PAGE;
-      const n = Math.min(target.length - pos, PAGE - at);
-      const own = this.ownPage(p);
-      if (own !== undefined) target.set(own.subarray(at, at + n), pos);
-      else this.base.read(abs, target.subarray(pos, pos + n));
-      pos += n;
-    }
+    readPaged(offset, target, (p) => this.ownPage(p), this.base);
   }
 
   write(offset: number, src: Uint8Array): void {
