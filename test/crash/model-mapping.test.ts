@@ -1,4 +1,5 @@
 /** DAX mappings and uncertain bytes in the model; the shared workloads on the model; clone(). */
+import { EXAMPLE_WORKLOADS } from '../helpers/workloads.js';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Model, runWorkload } from '../../src/crash/model.js';
@@ -7,7 +8,7 @@ import { diffTrees } from '../../src/crash/tree.js';
 import { loadWorkloads, parseWorkload } from '../../src/crash/workload.js';
 import { expectBytes, expectSameTree } from './expect-bytes.js';
 
-const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'workloads');
+const SHARED = EXAMPLE_WORKLOADS;
 
 function script(text: string, model = new Model()): Model {
   const r = runWorkload(parseWorkload(text, 'test'), model);

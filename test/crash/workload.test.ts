@@ -1,3 +1,4 @@
+import { EXAMPLE_WORKLOADS } from '../helpers/workloads.js';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isFsError } from '../../src/errno/index.js';
@@ -12,7 +13,7 @@ import {
   type Workload,
 } from '../../src/crash/workload.js';
 
-const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'workloads');
+const SHARED = EXAMPLE_WORKLOADS;
 
 const one = (line: string): Op => {
   const w = parseWorkload(line, 't');
