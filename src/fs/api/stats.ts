@@ -4,12 +4,39 @@
  * node:fs users read.
  */
 import { BLOCK, type Timespec } from '../format/index.js';
-import { type Inode, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../inode/index.js';
+import { type Inode, type InodeType, typeOfMode } from '../inode/index.js';
 
 const ms = (t: Timespec) => t.sec * 1000 + t.nsec / 1e6;
 const ns = (t: Timespec) => BigInt(t.sec) * 1_000_000_000n + BigInt(t.nsec);
 
-export class Stats {
+/** The is*() predicates node:fs gives Stats and Dirent, from one type answer. */
+abstract class FileKind {
+  protected abstract kind(): InodeType;
+
+  isFile(): boolean {
+    return this.kind() === 'file';
+  }
+  isDirectory(): boolean {
+    return this.kind() === 'dir';
+  }
+  isSymbolicLink(): boolean {
+    return this.kind() === 'symlink';
+  }
+  isBlockDevice(): boolean {
+    return false;
+  }
+  isCharacterDevice(): boolean {
+    return false;
+  }
+  isFIFO(): boolean {
+    return false;
+  }
+  isSocket(): boolean {
+    return false;
+  }
+}
+
+export class Stats extends FileKind {
   dev: number;
   ino: number;
   mode: number;
@@ -35,6 +62,7 @@ export class Stats {
   birthtimeNs: bigint;
 
   constructor(inode: Inode, devId: number, allocatedBlocks: number) {
+    super();
     const a = inode.attrs;
     this.dev = devId;
     this.ino = inode.ino;
@@ -58,62 +86,27 @@ export class Stats {
     this.birthtimeNs = ns(a.btime);
   }
 
-  isFile(): boolean {
-    return (this.mode & S_IFMT) === S_IFREG;
-  }
-  isDirectory(): boolean {
-    return (this.mode & S_IFMT) === S_IFDIR;
-  }
-  isSymbolicLink(): boolean {
-    return (this.mode & S_IFMT) === S_IFLNK;
-  }
-  isBlockDevice(): boolean {
-    return false;
-  }
-  isCharacterDevice(): boolean {
-    return false;
-  }
-  isFIFO(): boolean {
-    return false;
-  }
-  isSocket(): boolean {
-    return false;
+  protected kind(): InodeType {
+    return typeOfMode(this.mode);
   }
 }
 
-export class Dirent {
+export class Dirent extends FileKind {
   readonly name: string;
   readonly parentPath: string;
   readonly path: string;
   private readonly type: Inode['type'];
 
   constructor(name: string, parentPath: string, inode: Inode) {
+    super();
     this.name = name;
     this.parentPath = parentPath;
     this.path = parentPath;
     this.type = inode.type;
   }
 
-  isFile(): boolean {
-    return this.type === 'file';
-  }
-  isDirectory(): boolean {
-    return this.type === 'dir';
-  }
-  isSymbolicLink(): boolean {
-    return this.type === 'symlink';
-  }
-  isBlockDevice(): boolean {
-    return false;
-  }
-  isCharacterDevice(): boolean {
-    return false;
-  }
-  isFIFO(): boolean {
-    return false;
-  }
-  isSocket(): boolean {
-    return false;
+  protected kind(): InodeType {
+    return this.type;
   }
 }
 

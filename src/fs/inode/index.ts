@@ -1,6 +1,6 @@
 /** Public surface of the inode layer. */
 export { ExtentMap, type FileExtent, type Mapping, type ExtentKind } from './extent-map.js';
-export { Inode, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, now, newAttrs, copyAttrs, type InodeType } from './inode.js';
+export { Inode, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, now, newAttrs, copyAttrs, typeOfMode, type InodeType } from './inode.js';
 export { MetaState, ROOT_INO } from './meta-state.js';
 export { FsCore, type CoreParts } from './fs-core.js';
 export { Txn, transact } from './txn.js';

@@ -16,6 +16,11 @@ export const S_IFLNK = 0o120000;
 
 export type InodeType = 'file' | 'dir' | 'symlink';
 
+export function typeOfMode(mode: number): InodeType {
+  const t = mode & S_IFMT;
+  return t === S_IFDIR ? 'dir' : t === S_IFLNK ? 'symlink' : 'file';
+}
+
 export class Inode {
   readonly ino: number;
   attrs: DiskInode;
@@ -35,8 +40,7 @@ export class Inode {
   }
 
   get type(): InodeType {
-    const t = this.attrs.mode & S_IFMT;
-    return t === S_IFDIR ? 'dir' : t === S_IFLNK ? 'symlink' : 'file';
+    return typeOfMode(this.attrs.mode);
   }
 
   get isDir(): boolean {
