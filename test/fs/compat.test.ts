@@ -134,6 +134,12 @@ const SCENARIOS: Record<string, Scenario> = {
 
 /** Where memfs departs from Linux, pmemfs follows node:fs on Linux. */
 const LINUX_ONLY: Record<string, Scenario> = {
+  'writeFile with O_NOFOLLOW on a symlink is ELOOP': (fs, p) => {
+    fs.writeFileSync(p('/nf-target'), 'x');
+    fs.symlinkSync(p('/nf-target'), p('/nf-link'));
+    const put = fs.writeFileSync as unknown as (p: string, d: string, o: { flag: number }) => void;
+    return attempt(() => put.call(fs, p('/nf-link'), 'y', { flag: nodeFs.constants.O_WRONLY | nodeFs.constants.O_NOFOLLOW }));
+  },
   'unlink of a directory is EISDIR (memfs says EPERM)': (fs, p) => {
     fs.mkdirSync(p('/u'));
     return attempt(() => fs.unlinkSync(p('/u')));

@@ -12,6 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { fsError, isFsError } from '../../errno/index.js';
+import { CHUNK } from '../../pmem/index.js';
 import { BLOCK } from '../format/index.js';
 import { type FsCore, type Inode, readBlock, storeBlocks, transact } from '../inode/index.js';
 import { Mapping, type Pin, type PinMode, SealTable, type Segment, prepareRange } from '../seal/index.js';
@@ -214,7 +215,8 @@ export class DaxFilesystem extends StorageFilesystem {
       if (m.kind !== 'mapped') throw fsError('EFSCORRUPTED', 'mmap', { detail: 'prepared range has an unmapped block' });
       const dev = m.pblk * BLOCK + (pos - m.lblk * BLOCK);
       let n = Math.min(end - pos, m.count * BLOCK - (pos - m.lblk * BLOCK));
-      while (!this.core.dev.viewable(dev, n)) n = Math.ceil(dev / 2 ** 30) * 2 ** 30 - dev;
+      // A view cannot span a 1 GiB chunk: cut the segment at the next chunk boundary.
+      if (!this.core.dev.viewable(dev, n)) n = CHUNK - (dev % CHUNK);
       const last = out[out.length - 1];
       if (last !== undefined && last.deviceOffset + last.view.length === dev && this.core.dev.viewable(last.deviceOffset, last.view.length + n)) {
         out[out.length - 1] = { ...last, view: this.core.dev.view(last.deviceOffset, last.view.length + n) };

@@ -13,9 +13,8 @@ import {
   type FsCore, type Inode, cloneData, readData, transact, truncateData, writeData, S_IFMT, now,
 } from '../inode/index.js';
 import { createNode, linkNode, lookup, pathOf, renameNode, rmdirNode, unlinkNode, type Creds, type Lookup } from '../dir/index.js';
-import { BLOCK } from '../format/index.js';
 import { FdTable, type OpenFile } from './fd-table.js';
-import { parseFlags } from './open-flags.js';
+import { parseFlags, type OpenMode } from './open-flags.js';
 import { Dirent, Stats } from './stats.js';
 
 export type PathLike = string;
@@ -45,22 +44,31 @@ export class FilesystemBase {
   // --- descriptors -------------------------------------------------------------------------
 
   openSync(path: PathLike, flags: string | number = 'r', mode = 0o666): number {
-    this.live('open');
     const m = parseFlags(flags, 'open', path);
-    let l = this.resolve(path, !m.noFollow, 'open');
-    if (l.inode !== null && m.create && m.exclusive) throw fsError('EEXIST', 'open', { path });
-    if (l.inode === null) {
+    const l = this.openTarget(path, m);
+    // A created inode exists in the state once its commit is applied: look it up by number.
+    const file = l.inode ?? this.core.get(transact(this.core, 'create', 'open', (t) => createNode(t, l.parent, l.name, 'file', mode, this.creds, path).ino))!;
+    if (m.truncate && m.write && file.attrs.size > 0) transact(this.core, 'truncate', 'open', (t) => truncateData(t, file, 0, path));
+    return this.fds.open(file, m, path).fd;
+  }
+
+  /**
+   * open(2)'s checks on the last component, shared by openSync and the one-transaction
+   * writeFile/appendFile: the existing inode, or null where O_CREAT will create it.
+   */
+  private openTarget(path: PathLike, m: OpenMode): Lookup {
+    const l = this.resolve(path, !m.noFollow, 'open');
+    const inode = l.inode;
+    if (inode === null) {
       if (!m.create) throw fsError('ENOENT', 'open', { path });
       if (l.trailingSlash) throw fsError('EISDIR', 'open', { path });
-      transact(this.core, 'create', 'open', (t) => createNode(t, l.parent, l.name, 'file', mode, this.creds, path));
-      l = this.resolve(path, true, 'open');
+      return l;
     }
-    const inode = l.inode!;
+    if (m.create && m.exclusive) throw fsError('EEXIST', 'open', { path });
     if (inode.type === 'symlink') throw fsError('ELOOP', 'open', { path });
     if (inode.isDir && (m.write || m.truncate)) throw fsError('EISDIR', 'open', { path });
     if (m.directory && !inode.isDir) throw fsError('ENOTDIR', 'open', { path });
-    if (m.truncate && m.write && inode.attrs.size > 0) transact(this.core, 'truncate', 'open', (t) => truncateData(t, inode, 0, path));
-    return this.fds.open(inode, m, path).fd;
+    return l;
   }
 
   closeSync(fd: number): void {
@@ -184,10 +192,7 @@ export class FilesystemBase {
       return;
     }
     const m = parseFlags('flag' in o && o.flag !== undefined ? o.flag : flag, 'open', path);
-    const l = this.resolve(path, !m.noFollow, 'open');
-    if (l.inode !== null && m.create && m.exclusive) throw fsError('EEXIST', 'open', { path });
-    if (l.inode === null && !m.create) throw fsError('ENOENT', 'open', { path });
-    if (l.inode === null && l.trailingSlash) throw fsError('EISDIR', 'open', { path });
+    const l = this.openTarget(path, m);
     if (l.inode?.isDir === true) throw fsError('EISDIR', 'open', { path });
     if (!m.write) throw fsError('EBADF', 'write');
     const existing = l.inode;
@@ -438,11 +443,6 @@ export class FilesystemBase {
 
   protected live(syscall: string): void {
     if (!this.mounted) throw fsError('EIO', syscall, { detail: 'filesystem is unmounted' });
-  }
-
-  /** Bytes in 4 KiB blocks, rounded up. */
-  static blocksFor(bytes: number): number {
-    return Math.ceil(bytes / BLOCK);
   }
 }
 

@@ -13,7 +13,7 @@
  * Everything is synchronous and single-threaded: an operation runs to completion (including
  * its commit) before the next starts, which is what makes "atomic when it returns" simple.
  */
-import { fsError, type ErrorCode } from '../../errno/index.js';
+import { fsError } from '../../errno/index.js';
 import { LINE, type PmemDevice } from '../../pmem/index.js';
 import type { BlockSpace, Extent } from '../alloc/index.js';
 import { BLOCK, REC, crc32c, encodeItem, encodeRecord, itemBytes, type Item, type Opcode, type Superblock } from '../format/index.js';
@@ -45,7 +45,6 @@ export class FsCore {
   guard: MapGuard = NO_GUARD;
   /** Payload bytes of the current checkpoint image. */
   private checkpointBytes: number;
-  commits = 0;
 
   constructor(p: CoreParts) {
     this.dev = p.dev;
@@ -112,7 +111,6 @@ export class FsCore {
     }
     this.log.append(record);
     this.meta.apply(items);
-    this.commits++;
   }
 
   /** Writes a checkpoint image so the log can start over. Returns false if space is short. */
@@ -123,10 +121,6 @@ export class FsCore {
     const ok = this.store.write(payload, this.space, this.log);
     if (ok) this.checkpointBytes = payload.length;
     return ok;
-  }
-
-  fail(code: ErrorCode, syscall: string, path?: string, detail?: string): never {
-    throw fsError(code, syscall, { path, detail });
   }
 
   private encodeRecord(items: readonly Item[], opcode: Opcode): Uint8Array {

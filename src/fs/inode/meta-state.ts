@@ -16,7 +16,7 @@
 import { fsError } from '../../errno/index.js';
 import type { BlockSpace, Extent } from '../alloc/index.js';
 import type { DiskInode, Item } from '../format/index.js';
-import { Inode, S_IFDIR } from './inode.js';
+import { Inode } from './inode.js';
 
 export const ROOT_INO = 1;
 
@@ -157,12 +157,5 @@ export class MetaState {
       if (ino.entries !== null) for (const [name, child] of ino.entries) yield { t: 'link', dir: ino.ino, name, ino: child };
     }
     for (const o of this.orphans) yield { t: 'orphan', ino: o };
-  }
-
-  /** The root directory an empty filesystem starts with (mkfs). */
-  static rootItem(uid: number, gid: number, attrs: (mode: number, uid: number, gid: number) => DiskInode): Item {
-    const a = attrs(S_IFDIR | 0o755, uid, gid);
-    a.nlink = 2;
-    return { t: 'inode', ino: ROOT_INO, inode: a };
   }
 }
