@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   BLOCK, INODE_ITEM_BYTES, MAP_ITEM_BYTES, MAGIC, RECORD_HEADER, REC, SB, SLOT, crc32c, decodeCommitWord, decodeRecord,
-  decodeSuperblock, decodeSlot, encodeCommitWord, encodeRecord, encodeSlot, encodeSuperblock, type Item,
+  decodeSuperblock, decodeSlot, encodeCommitWord, encodeRecord, encodeSlot, encodeSuperblock, readUtf8, utf8Length, writeUtf8, type Item,
 } from '../../src/fs/format/index.js';
 
 describe('on-disk format', () => {
@@ -78,6 +78,24 @@ describe('on-disk format', () => {
     expect(decodeRecord(rec, 0, rec.length, 5)).toMatchObject({ ok: false, code: 'EFSCORRUPTED' });
     rec[RECORD_HEADER + 5]! ^= 0xff;
     expect(decodeRecord(rec, 0, rec.length, 4)).toMatchObject({ ok: false, code: 'EFSBADCRC' });
+  });
+
+  it('names encode in UTF-8 exactly as TextEncoder does, ASCII or not', () => {
+    const names = ['plain.txt', '', 'caf\u00e9', '\u65e5\u672c\u8a9e', 'emoji \u{1f600} x', 'lone \ud800 surrogate', 'tail\udc00', 'x'.repeat(255), '\u00e9'.repeat(100)];
+    const te = new TextEncoder();
+    for (const name of names) {
+      const want = te.encode(name);
+      expect(utf8Length(name)).toBe(want.length);
+      const buf = new Uint8Array(want.length + 8).fill(0xee);
+      expect(writeUtf8(buf, 3, name)).toBe(want.length);
+      expect(buf.subarray(3, 3 + want.length)).toEqual(want);
+      expect(buf[3 + want.length]).toBe(0xee);
+      expect(readUtf8(buf, 3, 3 + want.length)).toBe(new TextDecoder().decode(want));
+    }
+    // Malformed bytes decode to U+FFFD, as TextDecoder does; shared memory decodes too.
+    const shared = new Uint8Array(new SharedArrayBuffer(4));
+    shared.set([0x61, 0xff, 0xc3, 0xa9]);
+    expect(readUtf8(shared, 0, 4)).toBe('a\ufffd\u00e9');
   });
 
   it('docs/FORMAT.md states the same offsets as the code', () => {

@@ -8,11 +8,9 @@
  * a crash, frees.
  */
 import { fsError } from '../../errno/index.js';
-import { NAME_MAX, SYMLINK_MAX, type DiskInode } from '../format/index.js';
+import { NAME_MAX, SYMLINK_MAX, utf8Length, type DiskInode } from '../format/index.js';
 import { type Inode, type Txn, S_IFDIR, S_IFLNK, S_IFREG, newAttrs, now } from '../inode/index.js';
 import { isAncestor } from './path.js';
-
-const enc = new TextEncoder();
 
 export interface Creds {
   uid: number;
@@ -21,7 +19,7 @@ export interface Creds {
 
 export function checkName(name: string, syscall: string, path: string): void {
   if (name === '.' || name === '..') throw fsError('EEXIST', syscall, { path });
-  if (enc.encode(name).length > NAME_MAX) throw fsError('ENAMETOOLONG', syscall, { path });
+  if (utf8Length(name) > NAME_MAX) throw fsError('ENAMETOOLONG', syscall, { path });
 }
 
 /** A new inode linked as parent/name (created when the Txn commits). */
@@ -35,7 +33,7 @@ export function createNode(
   const attrs: DiskInode = newAttrs(type | (perm & 0o7777), creds.uid, creds.gid);
   if (kind === 'dir') attrs.nlink = 2;
   if (kind === 'symlink') {
-    const bytes = enc.encode(target).length;
+    const bytes = utf8Length(target);
     if (bytes > SYMLINK_MAX) throw fsError('ENAMETOOLONG', txn.syscall, { path });
     attrs.size = bytes;
   }

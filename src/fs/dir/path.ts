@@ -9,7 +9,7 @@
  * Relative paths resolve from the root: a mounted pmemfs has no working directory.
  */
 import { fsError } from '../../errno/index.js';
-import { NAME_MAX } from '../format/index.js';
+import { NAME_MAX, utf8Length } from '../format/index.js';
 import { type FsCore, type Inode, ROOT_INO } from '../inode/index.js';
 
 export const SYMLOOP_MAX = 40;
@@ -21,8 +21,6 @@ export interface Lookup {
   /** The path asked for ended in "/": the result must be a directory. */
   trailingSlash: boolean;
 }
-
-const enc = new TextEncoder();
 
 export function lookup(core: FsCore, path: string, follow: boolean, syscall: string): Lookup {
   if (typeof path !== 'string') throw fsError('EINVAL', syscall, { detail: 'path must be a string' });
@@ -46,7 +44,7 @@ function walk(core: FsCore, start: Inode, path: string, follow: boolean, syscall
   for (let i = 0; i < parts.length; i++) {
     const name = parts[i]!;
     if (!dir.isDir) throw fsError('ENOTDIR', syscall, { path: orig });
-    if (enc.encode(name).length > NAME_MAX) throw fsError('ENAMETOOLONG', syscall, { path: orig });
+    if (utf8Length(name) > NAME_MAX) throw fsError('ENAMETOOLONG', syscall, { path: orig });
     const last = i === parts.length - 1;
     if (name === '..') {
       const up = core.get(dir.parent)!;

@@ -3,3 +3,4 @@ export * from './crc32c.js';
 export * from './layout.js';
 export * from './items.js';
 export * from './checkpoint.js';
+export * from './utf8.js';

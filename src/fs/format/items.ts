@@ -32,6 +32,7 @@
 import { assert, unreachable } from '../../errno/index.js';
 import { crc32c } from './crc32c.js';
 import { getU64, setU64 } from './layout.js';
+import { readUtf8, utf8Length, writeUtf8 } from './utf8.js';
 
 export const RECORD_MAGIC = 0x474f4c50;
 export const RECORD_HEADER = 24;
@@ -83,8 +84,6 @@ export const OPCODES = [
 ] as const;
 export type Opcode = (typeof OPCODES)[number];
 
-const enc = new TextEncoder();
-const dec = new TextDecoder();
 const KIND_CODE: Record<MapKind, number> = { mapped: 0, unwritten: 1, hole: 2 };
 const KINDS: readonly MapKind[] = ['mapped', 'unwritten', 'hole'];
 
@@ -92,23 +91,23 @@ const align4 = (n: number) => (n + 3) & ~3;
 export const align8 = (n: number) => (n + 7) & ~7;
 
 /** Bytes an item takes once encoded (names are measured in UTF-8). */
-export function itemBytes(it: Item, nameBytes: Uint8Array | null = null): number {
+export function itemBytes(it: Item): number {
   switch (it.t) {
     case 'inode': return INODE_ITEM_BYTES;
     case 'ifree': case 'orphan': case 'unorphan': return 8;
-    case 'link': return align4(16 + (nameBytes ?? enc.encode(it.name)).length);
-    case 'unlink': return align4(12 + (nameBytes ?? enc.encode(it.name)).length);
+    case 'link': return align4(16 + utf8Length(it.name));
+    case 'unlink': return align4(12 + utf8Length(it.name));
     case 'map': return MAP_ITEM_BYTES;
-    case 'symlink': return align4(12 + (nameBytes ?? enc.encode(it.target)).length);
-    case 'xset': return align4(12 + (nameBytes ?? enc.encode(it.name)).length + it.value.length);
-    case 'xdel': return align4(12 + (nameBytes ?? enc.encode(it.name)).length);
+    case 'symlink': return align4(12 + utf8Length(it.target));
+    case 'xset': return align4(12 + utf8Length(it.name) + it.value.length);
+    case 'xdel': return align4(12 + utf8Length(it.name));
     default: return unreachable(it, 'item');
   }
 }
 
 /**
  * Encodes items into `out` at `pos` (the caller sized it with itemBytes) and returns the new
- * position. One pass, no intermediate allocations beyond UTF-8 name encoding.
+ * position. One pass, no intermediate allocations.
  */
 export function encodeItem(out: DataView, bytes: Uint8Array, pos: number, it: Item): number {
   const start = pos;
@@ -143,25 +142,23 @@ export function encodeItem(out: DataView, bytes: Uint8Array, pos: number, it: It
       out.setUint32(pos + 4, it.ino, true);
       return pos + 8;
     case 'link': {
-      const n = enc.encode(it.name);
-      const len = align4(16 + n.length);
+      const n = writeUtf8(bytes, pos + 16, it.name);
+      const len = align4(16 + n);
       head(ITEM.LINK, len);
       out.setUint32(pos + 4, it.dir, true);
       out.setUint32(pos + 8, it.ino, true);
-      out.setUint16(pos + 12, n.length, true);
+      out.setUint16(pos + 12, n, true);
       out.setUint16(pos + 14, 0, true);
-      bytes.set(n, pos + 16);
-      return zeroPad(bytes, pos + 16 + n.length, pos + len);
+      return zeroPad(bytes, pos + 16 + n, pos + len);
     }
     case 'unlink': case 'xdel': {
-      const n = enc.encode(it.name);
-      const len = align4(12 + n.length);
+      const n = writeUtf8(bytes, pos + 12, it.name);
+      const len = align4(12 + n);
       head(it.t === 'unlink' ? ITEM.UNLINK : ITEM.XDEL, len);
       out.setUint32(pos + 4, it.t === 'unlink' ? it.dir : it.ino, true);
-      out.setUint16(pos + 8, n.length, true);
+      out.setUint16(pos + 8, n, true);
       out.setUint16(pos + 10, 0, true);
-      bytes.set(n, pos + 12);
-      return zeroPad(bytes, pos + 12 + n.length, pos + len);
+      return zeroPad(bytes, pos + 12 + n, pos + len);
     }
     case 'map':
       head(ITEM.MAP, MAP_ITEM_BYTES);
@@ -173,25 +170,23 @@ export function encodeItem(out: DataView, bytes: Uint8Array, pos: number, it: It
       out.setUint32(pos + 28, 0, true);
       return pos + MAP_ITEM_BYTES;
     case 'symlink': {
-      const n = enc.encode(it.target);
-      const len = align4(12 + n.length);
+      const n = writeUtf8(bytes, pos + 12, it.target);
+      const len = align4(12 + n);
       head(ITEM.SYMLINK, len);
       out.setUint32(pos + 4, it.ino, true);
-      out.setUint16(pos + 8, n.length, true);
+      out.setUint16(pos + 8, n, true);
       out.setUint16(pos + 10, 0, true);
-      bytes.set(n, pos + 12);
-      return zeroPad(bytes, pos + 12 + n.length, pos + len);
+      return zeroPad(bytes, pos + 12 + n, pos + len);
     }
     case 'xset': {
-      const n = enc.encode(it.name);
-      const len = align4(12 + n.length + it.value.length);
+      const n = writeUtf8(bytes, pos + 12, it.name);
+      const len = align4(12 + n + it.value.length);
       head(ITEM.XSET, len);
       out.setUint32(pos + 4, it.ino, true);
-      out.setUint16(pos + 8, n.length, true);
+      out.setUint16(pos + 8, n, true);
       out.setUint16(pos + 10, it.value.length, true);
-      bytes.set(n, pos + 12);
-      bytes.set(it.value, pos + 12 + n.length);
-      return zeroPad(bytes, pos + 12 + n.length + it.value.length, pos + len);
+      bytes.set(it.value, pos + 12 + n);
+      return zeroPad(bytes, pos + 12 + n + it.value.length, pos + len);
     }
     default:
       return unreachable(it, 'item');
@@ -205,7 +200,7 @@ export function decodeItem(v: DataView, bytes: Uint8Array, pos: number, end: num
   const len = v.getUint16(pos + 2, true);
   if (len < 8 || len % 4 !== 0 || pos + len > end) return `item at ${pos} has bad length ${len}`;
   const u32 = (o: number) => v.getUint32(pos + o, true);
-  const str = (o: number, n: number) => (o + n > len ? null : dec.decode(bytes.subarray(pos + o, pos + o + n)));
+  const str = (o: number, n: number) => (o + n > len ? null : readUtf8(bytes, pos + o, pos + o + n));
   const next = pos + len;
   switch (type) {
     case ITEM.INODE: {
