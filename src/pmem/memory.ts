@@ -20,11 +20,18 @@
  * When the device closes its image, detachSource() keeps a read-only descriptor only if live
  * snapshots (crash states, trace bases) may still read regions that were never loaded.
  *
+ * Chunks come from and go back to memory-pool.ts (mapped pages are ~50x cheaper to write than
+ * fresh ones on a VM). To hand a chunk back zeroed without touching pages it never touched, a
+ * memory made by allocate() records which 64 KiB grains it wrote (`touched`). Memory that
+ * escaped - shared with a worker (handle()), exposed as a DAX view (view()), or still read by
+ * a live snapshot at close - is never pooled: someone may still hold a reference to it.
+ *
  * Invariant: a region's bytes are valid only once loaded[region] === LOADED.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { assert } from '../errno/index.js';
 import { CHUNK, REGION } from './geometry.js';
+import * as pool from './memory-pool.js';
 import { SnapshotSet, type Snapshot } from './snapshot.js';
 
 export interface Memory {
@@ -55,6 +62,8 @@ export interface SharedMemoryHandle {
 const LOADING = 1;
 const LOADED = 2;
 const DIRTY = 4; // or-ed into the region flag: media written since the last write-back
+/** Unit of the `touched` record (what close() must zero before pooling a chunk). */
+const GRAIN_SHIFT = 16;
 
 export class ChunkedMemory implements Memory {
   readonly size: number;
@@ -65,27 +74,37 @@ export class ChunkedMemory implements Memory {
   private readonly lazy: boolean;
   /** Live copy-before-write snapshots (crash states, trace bases). */
   private readonly snapshots = new SnapshotSet();
+  /**
+   * Per chunk, the 64 KiB grains written so far; null once the memory has escaped (or for a
+   * worker's handle onto another thread's memory): then close() does not pool it.
+   */
+  private touched: Uint8Array[] | null;
 
-  constructor(handle: SharedMemoryHandle) {
+  constructor(handle: SharedMemoryHandle, own = false) {
     this.size = handle.size;
     this.chunks = handle.chunks.map((b) => new Uint8Array(b));
     this.flags = new Int32Array(handle.flags);
     this.fd = handle.fd;
     this.lazy = handle.fd !== null;
+    this.touched = own ? this.chunks.map((c) => new Uint8Array(Math.ceil(c.length / (1 << GRAIN_SHIFT)))) : null;
   }
 
   /** New zeroed memory, or memory that loads itself lazily from `fd`. */
   static allocate(size: number, fd: number | null): ChunkedMemory {
     const chunks: SharedArrayBuffer[] = [];
-    for (let off = 0; off < size; off += CHUNK) chunks.push(new SharedArrayBuffer(Math.min(CHUNK, size - off)));
+    for (let off = 0; off < size; off += CHUNK) {
+      const bytes = Math.min(CHUNK, size - off);
+      chunks.push(pool.take(bytes) ?? new SharedArrayBuffer(bytes));
+    }
     const regions = Math.ceil(size / REGION);
     const flags = new SharedArrayBuffer(4 * regions);
     // With no source, everything is already "loaded" (zero).
     if (fd === null) new Int32Array(flags).fill(LOADED);
-    return new ChunkedMemory({ size, chunks, flags, fd });
+    return new ChunkedMemory({ size, chunks, flags, fd }, true);
   }
 
   handle(): SharedMemoryHandle {
+    this.touched = null; // another thread may keep it past close(): never pool it
     return { size: this.size, chunks: this.chunks.map((c) => c.buffer as SharedArrayBuffer), flags: this.flags.buffer as SharedArrayBuffer, fd: this.fd };
   }
 
@@ -101,8 +120,15 @@ export class ChunkedMemory implements Memory {
   write(offset: number, src: Uint8Array): void {
     this.ensureLoaded(offset, src.length);
     if (this.snapshots.live) this.snapshots.preserve(offset, src.length);
-    if (offset + src.length <= CHUNK) this.chunks[0]!.set(src, offset);
-    else this.eachChunkPiece(offset, src.length, (chunk, at, pos, n) => chunk.set(src.subarray(pos, pos + n), at));
+    if (offset + src.length <= CHUNK) {
+      this.chunks[0]!.set(src, offset);
+      if (this.touched !== null) this.touch(0, offset, src.length);
+    } else {
+      this.eachChunkPiece(offset, src.length, (chunk, at, pos, n) => {
+        chunk.set(src.subarray(pos, pos + n), at);
+        if (this.touched !== null) this.touch(Math.floor((offset + pos) / CHUNK), at, n);
+      });
+    }
   }
 
   peek(offset: number, length: number): Uint8Array {
@@ -122,6 +148,7 @@ export class ChunkedMemory implements Memory {
     const at = offset - ci * CHUNK;
     assert(at + length <= CHUNK, 'view spans a chunk boundary (caller checks)');
     this.ensureLoaded(offset, length);
+    this.touched = null; // stores through the view are untracked, and it may outlive close()
     return new Uint8Array(this.chunks[ci]!.buffer, at, length);
   }
 
@@ -138,8 +165,20 @@ export class ChunkedMemory implements Memory {
     return this.snapshots.size;
   }
 
-  /** Nothing to release: the buffers go with the last reference (snapshots may hold one). */
-  close(): void {}
+  /**
+   * Pools the chunks (zeroing what was written) unless the memory escaped or a live snapshot
+   * still reads through it; then the buffers go with their last reference.
+   */
+  close(): void {
+    const touched = this.touched;
+    this.touched = null;
+    if (touched === null) return;
+    this.snapshots.prune();
+    if (this.snapshots.live) return;
+    this.chunks.forEach((c, i) => pool.give(c.buffer as SharedArrayBuffer, touched[i]!, 1 << GRAIN_SHIFT));
+    // A use after close now fails loudly instead of writing into the next device's memory.
+    this.chunks.length = 0;
+  }
 
   loadedBytes(): number {
     if (!this.lazy) return 0;
@@ -189,6 +228,13 @@ export class ChunkedMemory implements Memory {
   }
 
   // --- internals --------------------------------------------------------------------------
+
+  /** Records that [at, at+n) of chunk ci may be non-zero. */
+  private touch(ci: number, at: number, n: number): void {
+    const t = this.touched![ci]!;
+    const last = (at + n - 1) >>> GRAIN_SHIFT;
+    for (let g = at >>> GRAIN_SHIFT; g <= last; g++) t[g] = 1;
+  }
 
   private eachChunkPiece(offset: number, length: number, fn: (chunk: Uint8Array, at: number, pos: number, n: number) => void): void {
     let pos = 0;
@@ -241,6 +287,7 @@ export class ChunkedMemory implements Memory {
     const n = Math.min(REGION, this.size - off);
     const ci = Math.floor(off / CHUNK);
     const target = this.chunks[ci]!.subarray(off - ci * CHUNK, off - ci * CHUNK + n);
+    if (this.touched !== null) this.touch(ci, off - ci * CHUNK, n);
     let done = 0;
     while (done < n) {
       const got = readSync(this.fd!, target, done, n - done, off + done);
