@@ -414,8 +414,7 @@ export class FilesystemBase {
   }
 
   protected stat(inode: Inode): Stats {
-    let blocks = 0;
-    for (const e of inode.extents.extents()) blocks += e.count;
+    let blocks = inode.extents.blocks;
     if (inode.type === 'symlink' && inode.target.length > 0) blocks = 0;
     return new Stats(inode, this.devId, blocks);
   }
