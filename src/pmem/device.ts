@@ -433,6 +433,7 @@ export class PmemDevice {
       if (this.owner && this.image !== null) this.writeBack(this.image);
     } finally {
       this.closed = true;
+      this.wpq.release();
       if (this.owner) {
         Atomics.store(this.life, 0, 1);
         this.releaseImage();

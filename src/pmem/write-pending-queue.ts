@@ -63,6 +63,10 @@ export interface Staged {
   bytes: Uint8Array;
 }
 
+/** Cleared line-bit arrays of released queues, by length (see release()). */
+const spareBits = new Map<number, Uint8Array[]>();
+const SPARE_BITS_PER_SIZE = 4;
+
 /** Dirty candidate ranges kept before they are filtered by the bits (then twice the survivors). */
 const DIRTY_LIST_MIN = 64;
 /** A store checks up to this many candidate ranges for an overlap before going line by line. */
@@ -73,6 +77,9 @@ export class WritePendingQueue {
   private readonly cache: Pick<Memory, 'read' | 'peek'>;
   /** Per line: DIRTY | QUEUED | LAZY | FROZEN. Allocated on the first store. */
   private bits: Uint8Array | null = null;
+  /** Lines [lo, hi) are the only ones whose bits may be non-zero. */
+  private lo = Infinity;
+  private hi = 0;
   private readonly dirty = new RangeList();
   private dirtyLimit = DIRTY_LIST_MIN;
   private readonly queued = new RangeList();
@@ -110,7 +117,7 @@ export class WritePendingQueue {
 
   /** A cached store to lines [l0, l1) is about to happen. */
   stored(l0: number, l1: number): void {
-    const bits = this.lineBits();
+    const bits = this.lineBits(l0, l1);
     if (this.n === 0 || !this.queued.mayOverlap(l0, l1, SCAN)) {
       bits.fill(DIRTY, l0, l1); // no queued line in range: no other bit to keep
     } else {
@@ -128,13 +135,13 @@ export class WritePendingQueue {
   /** A store that is not a cached store (loadDurable) is about to hit lines [l0, l1). */
   overwriting(l0: number, l1: number): void {
     if (this.n === 0 || !this.queued.mayOverlap(l0, l1, SCAN)) return;
-    const bits = this.lineBits();
+    const bits = this.lineBits(l0, l1);
     for (let l = l0; l < l1; l++) if (bits[l]! & LAZY) this.freeze(l);
   }
 
   /** CLWB of lines [l0, l1). `bytes`: a private copy of those lines, or null (read at the fence). */
   flushed(l0: number, l1: number, bytes: Uint8Array | null): void {
-    const bits = this.lineBits();
+    const bits = this.lineBits(l0, l1);
     // A frozen copy is superseded: the flush stages the whole line as it is now.
     if (this.frozen.size > 0) for (const l of this.frozen.keys()) if (l >= l0 && l < l1) this.frozen.delete(l);
     // The flush captured every earlier store: not DIRTY. An own copy needs no freezing: not LAZY.
@@ -149,9 +156,9 @@ export class WritePendingQueue {
    * of src, or null (read from the cache at the fence).
    */
   ntStored(offset: number, src: Uint8Array, bytes: Uint8Array | null): void {
-    const bits = this.lineBits();
     const l0 = firstLine(offset);
     const l1 = endLine(offset, src.length);
+    const bits = this.lineBits(l0, l1);
     const lazy = bytes === null ? LAZY : 0;
     if (this.frozen.size === 0 && !this.dirty.mayOverlap(l0, l1, SCAN) && !this.queued.mayOverlap(l0, l1, SCAN)) {
       bits.fill(QUEUED | lazy, l0, l1); // every line in range is clean
@@ -299,8 +306,27 @@ export class WritePendingQueue {
     this.dirtyLimit = Math.max(DIRTY_LIST_MIN, 2 * this.dirty.count);
   }
 
-  private lineBits(): Uint8Array {
-    if (this.bits === null) this.bits = new Uint8Array(this.lineCount);
-    return this.bits;
+  /** The line bits, about to be set on lines [l0, l1): they widen the range release() clears. */
+  private lineBits(l0: number, l1: number): Uint8Array {
+    if (l0 < this.lo) this.lo = l0;
+    if (l1 > this.hi) this.hi = l1;
+    return (this.bits ??= spareBits.get(this.lineCount)?.pop() ?? new Uint8Array(this.lineCount));
+  }
+
+  /**
+   * The handle closed: its line bits go back, cleared, for the next queue of the same device
+   * size. A 1 GiB device has 16 MiB of them; fresh, every page of them costs a page fault on
+   * first use (crash campaigns make a queue per crash state).
+   */
+  release(): void {
+    const bits = this.bits;
+    this.bits = null;
+    if (bits === null) return;
+    bits.fill(CLEAN, this.lo, this.hi);
+    this.lo = Infinity;
+    this.hi = 0;
+    let list = spareBits.get(bits.length);
+    if (list === undefined) spareBits.set(bits.length, (list = []));
+    if (list.length < SPARE_BITS_PER_SIZE) list.push(bits);
   }
 }

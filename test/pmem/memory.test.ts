@@ -66,3 +66,50 @@ describe('lazy loading', () => {
     }
   });
 });
+
+describe('the memory pool', () => {
+  // Sizes no other test uses, so the pool's lists for them are this test's alone.
+  const SIZE = 3 * (1 << 20) + 65536;
+
+  it('a closed device hands its buffers on, zeroed exactly where it wrote', async () => {
+    const { poolBytes } = await import('../../src/pmem/memory-pool.js');
+    const a = PmemDevice.create({ size: SIZE });
+    a.write(0, bytes(10, 1));
+    a.write(65530, bytes(20, 2)); // straddles two 64 KiB grains
+    a.ntstore(SIZE - 100, bytes(100, 3));
+    a.fence();
+    a.write(1 << 20, bytes(4096, 4)); // never flushed: the cache differs from the media
+    const before = poolBytes();
+    a.close();
+    expect(poolBytes()).toBe(before + 2 * SIZE); // cache and media
+    const b = PmemDevice.create({ size: SIZE });
+    expect(poolBytes()).toBe(before);
+    expect(b.read(0, SIZE).every((x) => x === 0)).toBe(true);
+    expect(b.readDurable(0, SIZE).every((x) => x === 0)).toBe(true);
+    b.close();
+  });
+
+  it('memory that escaped is never pooled: a view, a worker handle, a live crash state', async () => {
+    const { poolBytes } = await import('../../src/pmem/memory-pool.js');
+    const size = SIZE + 65536;
+    for (const escape of ['view', 'share', 'crash'] as const) {
+      const dev = PmemDevice.create({ size });
+      dev.write(4096, bytes(64, 9));
+      dev.persist(4096, 64);
+      let view: Uint8Array | null = null;
+      let crashed: PmemDevice | null = null;
+      if (escape === 'view') view = dev.view(4096, 64);
+      if (escape === 'share') dev.share();
+      if (escape === 'crash') crashed = dev.crash();
+      const before = poolBytes();
+      dev.close();
+      // The cache escaped through a view or a handle; the media is still read by the crash state.
+      expect(poolBytes() - before, escape).toBe(escape === 'crash' ? SIZE + 65536 : escape === 'share' ? 0 : size);
+      if (view !== null) expect(view[0]).toBe(9); // still the old device's bytes
+      if (crashed !== null) {
+        expect(crashed.read(4096, 64)).toEqual(bytes(64, 9));
+        crashed.close();
+      }
+    }
+  });
+});
