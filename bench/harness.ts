@@ -60,10 +60,11 @@ export function selected(opts: BenchOptions, title: string): boolean {
 /** MB is 10^6 bytes, as in fio and dd. */
 export type Unit = 'ops/s' | 'MB/s';
 
-/** Printed beside a row's ratio; never asserted. */
+/** Printed beside a row's ratio; never asserted. min/max bound the ratio, perOpMax the seconds per op. */
 export interface Goal {
   min?: number;
   max?: number;
+  perOpMax?: number;
 }
 
 export interface Trial {
@@ -199,7 +200,10 @@ export async function compare(spec: GroupSpec, trials: readonly Trial[], opts: B
   if (ref === undefined) throw new Error(`ratio reference '${spec.ratio.ref}' is not a trial of '${spec.title}'`);
   for (const row of rows) {
     row.ratio = spec.ratio.mode === 'row/ref' ? row.rate / ref.rate : ref.rate / row.rate;
-    if (row.goal !== null) row.goalMet = (row.goal.min ?? -Infinity) <= row.ratio && row.ratio <= (row.goal.max ?? Infinity);
+    if (row.goal !== null) {
+      row.goalMet = (row.goal.min ?? -Infinity) <= row.ratio && row.ratio <= (row.goal.max ?? Infinity) &&
+        row.medianNs / row.work / 1e9 <= (row.goal.perOpMax ?? Infinity);
+    }
   }
   const group: Group = { ...spec, reps, rows };
   if (!opts.json) printGroup(group);
@@ -225,6 +229,7 @@ function fmtGoal(row: Row): string {
   const parts: string[] = [];
   if (row.goal.min !== undefined) parts.push(`≥ ${row.goal.min}x`);
   if (row.goal.max !== undefined) parts.push(`≤ ${row.goal.max}x`);
+  if (row.goal.perOpMax !== undefined) parts.push(`≤ ${fmtTime(row.goal.perOpMax * 1e9)} per op`);
   return `goal ${parts.join(' and ')}: ${row.goalMet === true ? 'ok' : 'MISS'}`;
 }
 

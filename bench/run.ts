@@ -1,5 +1,5 @@
 /**
- * bench/run: every benchmark in sequence (device, fs, dax, crash), each in its own node process so
+ * bench/run: every benchmark in sequence (device, fs, dax, crash, scale), each in its own node process so
  * one's heap and gigabyte buffers never weigh on the next. Arguments (--quick, --json, --reps N,
  * --only WORD) are passed through; with --json the reports are printed as one document,
  * { benches: [device report, fs report] }. Exits non-zero if a benchmark failed to run (never
@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['device', 'fs', 'dax', 'crash'] as const;
+const BENCHES = ['device', 'fs', 'dax', 'crash', 'scale'] as const;
 
 function main(): number {
   const args = process.argv.slice(2);

@@ -16,8 +16,8 @@
  *                                zeroed, so untouched (never faulted) pages stay untouched
  *   poolBytes()                  bytes held now
  *
- * Limit: PMEMFS_POOL_MIB (default 4096; 0 disables pooling). Over the limit a buffer is
- * simply dropped for the garbage collector.
+ * Limit: PMEMFS_POOL_MIB (default 4096; 0 disables pooling), read at every take and give.
+ * Over the limit a buffer is simply dropped for the garbage collector.
  *
  * Invariant: every buffer in the pool is all zero and referenced by nothing else. The caller
  * (ChunkedMemory.close) guarantees the second half: it never gives back memory that was
@@ -35,6 +35,7 @@ function limit(): number {
 }
 
 export function take(bytes: number): SharedArrayBuffer | null {
+  if (limit() === 0) return null;
   const list = free.get(bytes);
   const buf = list?.pop();
   if (buf === undefined) return null;
