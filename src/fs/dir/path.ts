@@ -37,7 +37,7 @@ function root(core: FsCore): Inode {
 }
 
 function walk(core: FsCore, start: Inode, path: string, follow: boolean, syscall: string, orig: string, hops: { n: number }): Lookup {
-  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  const parts = components(path);
   const trailingSlash = path.endsWith('/') && path.length > 1;
   let dir = path.startsWith('/') ? root(core) : start;
   if (parts.length === 0) return { inode: dir, parent: dir, name: '.', trailingSlash };
@@ -71,6 +71,18 @@ function walk(core: FsCore, start: Inode, path: string, follow: boolean, syscall
     dir = child;
   }
   throw fsError('ENOENT', syscall, { path: orig });
+}
+
+/** The components of a path without empty ones and ".": one pass, no intermediate arrays. */
+function components(path: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    if (i < path.length && path.charCodeAt(i) !== 0x2f) continue;
+    if (i > start && !(i === start + 1 && path.charCodeAt(start) === 0x2e)) out.push(path.slice(start, i));
+    start = i + 1;
+  }
+  return out;
 }
 
 /** The absolute path of a directory, by walking parents (for realpath). */

@@ -245,25 +245,54 @@ export function decodeItem(v: DataView, bytes: Uint8Array, pos: number, end: num
   }
 }
 
-/** Frames items as one log record. */
-export function encodeRecord(items: readonly Item[], generation: number, seq: number, opcode: Opcode): Uint8Array {
+/**
+ * A reusable buffer to frame records in (a commit's record is copied into the log at once, so
+ * one buffer per filesystem serves every commit: no allocation and no garbage per operation).
+ */
+export class RecordScratch {
+  bytes = new Uint8Array(4096);
+  view = new DataView(this.bytes.buffer);
+
+  /** At least `n` bytes; the contents are not kept. */
+  reserve(n: number): void {
+    if (n <= this.bytes.length) return;
+    this.bytes = new Uint8Array(Math.max(n, 2 * this.bytes.length));
+    this.view = new DataView(this.bytes.buffer);
+  }
+}
+
+/**
+ * Frames items as one log record. With `scratch`, the record is framed in it and the result is
+ * a view of it, valid until the next use of the scratch; else in a fresh array.
+ */
+export function encodeRecord(items: readonly Item[], generation: number, seq: number, opcode: Opcode, scratch?: RecordScratch): Uint8Array {
   let size = RECORD_HEADER;
   for (const it of items) size += itemBytes(it);
   const total = align8(size);
   assert(total < 2 ** 32, 'record too large');
-  const bytes = new Uint8Array(total);
-  const v = new DataView(bytes.buffer);
+  let bytes: Uint8Array;
+  let v: DataView;
+  if (scratch === undefined) {
+    bytes = new Uint8Array(total);
+    v = new DataView(bytes.buffer);
+  } else {
+    scratch.reserve(total);
+    bytes = scratch.bytes;
+    v = scratch.view;
+  }
   let pos = RECORD_HEADER;
   for (const it of items) pos = encodeItem(v, bytes, pos, it);
+  bytes.fill(0, pos, total); // the alignment padding (a reused scratch holds old bytes there)
   v.setUint32(REC.magic, RECORD_MAGIC, true);
   v.setUint32(REC.generation, generation, true);
   v.setUint32(REC.length, total, true);
   v.setUint16(REC.itemCount, items.length, true);
   v.setUint16(REC.opcode, Math.max(0, OPCODES.indexOf(opcode)), true);
   v.setUint32(REC.seq, seq, true);
+  v.setUint32(REC.crc, 0, true);
   // The checksum is computed last, over every other byte of the record.
   v.setUint32(REC.crc, crc32c(bytes, 0, total), true);
-  return bytes;
+  return scratch === undefined ? bytes : bytes.subarray(0, total);
 }
 
 export type DecodedRecord = { ok: true; items: Item[]; length: number; seq: number; opcode: Opcode } | { ok: false; code: 'EFSCORRUPTED' | 'EFSBADCRC'; why: string };
