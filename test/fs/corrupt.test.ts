@@ -106,3 +106,25 @@ describe('corrupted images', () => {
     }
   });
 });
+
+describe('corrupted inode groups (lazily loaded)', () => {
+  it('a flipped bit in any group is EFSBADCRC when that inode is touched, and fsck names it', () => {
+    const base = populated(true);
+    const fs = mount(base, { checkpointOnUnmount: false });
+    const image = fs.core.store.image!;
+    const groups = Array.from({ length: image.top.count }, (_, i) => ({ ino: image.top.ino(i), off: image.top.groupOffset(i), bytes: image.top.groupBytes(i) }));
+    fs.unmount();
+    const r = prng(11);
+    for (const g of groups) {
+      const at = image.deviceOffset(g.off + r.int(g.bytes));
+      const dev = flipped(base, at, r.int(8));
+      // Mount reads only the top section and the root: the damage shows where it is touched.
+      if (g.ino !== 1) mount(dev, { checkpointOnUnmount: false }).unmount();
+      expect(outcome(dev)).toBe('EFSBADCRC');
+      const report = fsck(dev);
+      expect(report.ok).toBe(false);
+      const want = g.ino === 1 ? { kind: 'mount', code: 'EFSBADCRC' } : { kind: 'image', code: 'EFSBADCRC', ino: g.ino };
+      expect(report.findings).toEqual([expect.objectContaining(want)]);
+    }
+  });
+});

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  BLOCK, INODE_ITEM_BYTES, MAP_ITEM_BYTES, MAGIC, RECORD_HEADER, REC, SB, SLOT, crc32c, decodeCommitWord, decodeRecord,
+  BLOCK, GROUP, INDEX, ImageTop, RUN, SECTION, TOP, TOP_MAGIC, decodeGroup, decodeTop, encodeItem, encodeTop, itemBytes, sealGroup, topLayout,
+  INODE_ITEM_BYTES, MAP_ITEM_BYTES, MAGIC, RECORD_HEADER, REC, SB, SLOT, crc32c, decodeCommitWord, decodeRecord,
   decodeSuperblock, decodeSlot, encodeCommitWord, encodeRecord, encodeSlot, encodeSuperblock, readUtf8, utf8Length, writeUtf8, type Item,
 } from '../../src/fs/format/index.js';
 
@@ -16,6 +17,12 @@ describe('on-disk format', () => {
     expect(SLOT).toEqual({ generation: 0, headerBlock: 8, payloadBytes: 16, payloadCrc: 24, extentCount: 28, seq: 32, crc: 60, bytes: 64 });
     expect(REC).toEqual({ magic: 0, generation: 4, length: 8, itemCount: 12, opcode: 14, seq: 16, crc: 20 });
     expect([RECORD_HEADER, INODE_ITEM_BYTES, MAP_ITEM_BYTES]).toEqual([24, 88, 32]);
+    expect(TOP).toEqual({ magic: 0, sections: 4, topBytes: 8, table: 16 });
+    expect(SECTION).toEqual({ kind: 0, count: 4, offset: 8, bytes: 16 });
+    expect(INDEX).toEqual({ ino: 0, bytes: 4, offset: 8, size: 16 });
+    expect(RUN).toEqual({ pblk: 0, count: 8, refcount: 12, size: 16 });
+    expect(GROUP).toEqual({ crc: 0, ino: 4, parent: 8, bytes: 12, header: 16 });
+    expect(TOP_MAGIC).toBe(0x504f5450);
     expect(SB.commitWord % 8).toBe(0); // the commit word must be one aligned 8-byte store
     expect(SB.commitWord % 64).toBe(0); // and alone in its cache line
   });
@@ -27,12 +34,12 @@ describe('on-disk format', () => {
 
   it('superblock golden bytes round-trip', () => {
     const sb = {
-      version: 1, blockSize: 4096, blockCount: 16384, logStart: 1, logBlocks: 512, featCompat: 0, featRoCompat: 0, featIncompat: 0,
+      version: 2, blockSize: 4096, blockCount: 16384, logStart: 1, logBlocks: 512, featCompat: 0, featRoCompat: 0, featIncompat: 0,
       uuid: new Uint8Array(16).fill(0xab), mkfsTimeMs: 1_700_000_000_000, label: 'golden',
     };
     const b = encodeSuperblock(sb);
     expect([...b.subarray(0, 8)]).toEqual([...MAGIC]);
-    expect(Buffer.from(b.subarray(8, 32)).toString('hex')).toBe('0100000000100000004000000000000001000000' + '00020000');
+    expect(Buffer.from(b.subarray(8, 32)).toString('hex')).toBe('0200000000100000004000000000000001000000' + '00020000');
     const d = decodeSuperblock(b);
     expect(d.ok && d.value).toEqual(sb);
     b[20]! ^= 1;
@@ -98,10 +105,70 @@ describe('on-disk format', () => {
     expect(readUtf8(shared, 0, 4)).toBe('a\ufffd\u00e9');
   });
 
+  it('checkpoint image: top section and groups, golden bytes, round trip, damage', () => {
+    const items: Item[] = [
+      { t: 'inode', ino: 5, inode: { mode: 0o040755, nlink: 2, uid: 0, gid: 0, flags: 0, size: 0, atime: { sec: 1, nsec: 0 }, mtime: { sec: 1, nsec: 0 }, ctime: { sec: 1, nsec: 0 }, btime: { sec: 1, nsec: 0 } } },
+      { t: 'link', dir: 5, name: 'a', ino: 9 },
+    ];
+    const lay = topLayout(1, 1, 1);
+    expect(lay).toEqual({ orphans: 64, index: 72, space: 88, topBytes: 104 });
+    const groupLen = GROUP.header + items.reduce((n, it) => n + itemBytes(it), 0);
+    const index = new Uint32Array([5, groupLen, lay.topBytes, 0]);
+    const runs = new Uint32Array([0x1234, 1, 3, 2]); // pblk 2^32 + 0x1234, 3 blocks, refcount 2
+    const top = new ImageTop(lay.topBytes, new Uint32Array([9]), index, runs);
+    const payload = new Uint8Array(lay.topBytes + groupLen);
+    encodeTop(payload, top);
+    const v = new DataView(payload.buffer);
+    let pos = lay.topBytes + GROUP.header;
+    for (const it of items) pos = encodeItem(v, payload, pos, it);
+    sealGroup(payload, lay.topBytes, groupLen, 5, 1);
+    const hex = (a: number, b: number) => Buffer.from(payload.subarray(a, b)).toString('hex');
+    expect(hex(0, 16)).toBe('50544f50' + '03000000' + '6800000000000000');
+    expect(hex(16, 64)).toBe('01000000010000004000000000000000' + '02000000010000004800000000000000' + '03000000010000005800000000000000');
+    expect(hex(64, 72)).toBe('0900000000000000');
+    expect(hex(72, 88)).toBe(`05000000${groupLen.toString(16).padStart(2, '0')}000000` + '6800000000000000');
+    expect(hex(88, 104)).toBe('341200000100000003000000' + '02000000');
+    expect(hex(lay.topBytes + 4, lay.topBytes + 16)).toBe(`0500000001000000${groupLen.toString(16).padStart(2, '0')}000000`);
+    const d = decodeTop(payload.subarray(0, lay.topBytes), payload.length);
+    expect(d.ok).toBe(true);
+    if (!d.ok) return;
+    expect([d.value.count, d.value.ino(0), d.value.groupOffset(0), d.value.groupBytes(0), d.value.indexOf(5), d.value.indexOf(6)]).toEqual([1, 5, 104, groupLen, 0, -1]);
+    expect([d.value.runPblk(0), d.value.runBlocks(0), d.value.runRefcount(0), [...d.value.orphans]]).toEqual([2 ** 32 + 0x1234, 3, 2, [9]]);
+    const g = decodeGroup(payload.subarray(lay.topBytes), 5);
+    expect(g).toEqual({ ok: true, value: { parent: 1, items } });
+    expect(decodeGroup(payload.subarray(lay.topBytes), 6)).toMatchObject({ ok: false, code: 'EFSCORRUPTED' });
+    payload[lay.topBytes + 20]! ^= 1;
+    expect(decodeGroup(payload.subarray(lay.topBytes), 5)).toMatchObject({ ok: false, code: 'EFSBADCRC' });
+    // An index that is not ascending, or a group outside the payload, is corrupt.
+    expect(decodeTop(payload.subarray(0, lay.topBytes), lay.topBytes + 8)).toMatchObject({ ok: false, code: 'EFSCORRUPTED' });
+    payload[0]! ^= 1;
+    expect(decodeTop(payload.subarray(0, lay.topBytes), payload.length)).toMatchObject({ ok: false, code: 'EFSCORRUPTED' });
+  });
+
   it('docs/FORMAT.md states the same offsets as the code', () => {
     const doc = readFileSync(resolve(__dirname, '../../docs/FORMAT.md'), 'utf8');
-    for (const [field, off] of Object.entries(SB)) if (field !== 'staticBytes') expect(doc).toMatch(new RegExp(`\\|\\s*${off}\\s*\\|[^\\n]*\\b${field}\\b`));
-    for (const [field, off] of Object.entries(REC)) expect(doc).toMatch(new RegExp(`\\|\\s*${off}\\s*\\|[^\\n]*\\b${field}\\b`));
+    const row = (field: string, off: number) => expect(doc).toMatch(new RegExp(`\\|\\s*${off}\\s*\\|[^\\n]*\\b${field}\\b`));
+    for (const [field, off] of Object.entries(SB)) if (field !== 'staticBytes') row(field, off);
+    for (const [field, off] of Object.entries(REC)) row(field, off);
+    for (const [field, off] of Object.entries(SLOT)) if (field !== 'bytes') row(field, off);
+    // The checkpoint image (format/image.ts): each table's rows, in the section that names it.
+    const section = (title: string) => {
+      const at = doc.indexOf(title);
+      expect(at).toBeGreaterThanOrEqual(0);
+      const rest = doc.slice(at + title.length);
+      const end = rest.search(/\n##/);
+      return end < 0 ? rest : rest.slice(0, end);
+    };
+    const rows = (title: string, layout: Record<string, number>, skip: string[]) => {
+      const text = section(title);
+      for (const [field, off] of Object.entries(layout)) if (!skip.includes(field)) expect(text).toMatch(new RegExp(`\\|\\s*${off}\\s*\\|[^\\n]*\\b${field}\\b`));
+    };
+    rows('### Top section header', TOP, []);
+    rows('### Section table entry', SECTION, ['bytes']);
+    rows('### Index entry', INDEX, ['size']);
+    rows('### Space map run', RUN, ['size']);
+    rows('### Inode group', { ...GROUP, items: GROUP.header }, ['header']);
+    expect(doc).toContain('0x504f5450');
     expect(doc).toContain(`${INODE_ITEM_BYTES}`);
   });
 });

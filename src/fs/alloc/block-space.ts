@@ -161,4 +161,62 @@ export class BlockSpace {
   releaseMeta(pblk: number, count: number): void {
     this.free.free(pblk, count);
   }
+
+  // --- the checkpoint's space map (fs/format/image.ts) -----------------------------------------
+
+  /**
+   * Mount: a run of the space map, blocks [pblk, pblk+count) mapped `refcount` times each, taken
+   * from free space in one step without reading any extent map. The caller checks that the run
+   * lies in the data area and is free (not overlapping the image or an earlier run).
+   */
+  claimReferenced(pblk: number, count: number, refcount: number): void {
+    this.free.claim(pblk, count);
+    if (refcount >= 2) for (let b = pblk; b < pblk + count; b++) this.shared.set(b, refcount);
+  }
+
+  /**
+   * Checkpoint: every referenced block as runs of equal refcount, ascending. Used blocks that are
+   * not referenced are left out: `exclude` (the current checkpoint image), reserved blocks (their
+   * transaction has not committed) and quarantined blocks whose last reference is gone.
+   */
+  referencedRuns(exclude: readonly Extent[]): Array<{ pblk: number; count: number; refcount: number }> {
+    // Everything not referenced, as sorted [start, end) pairs: free extents and the exclusions.
+    const gaps: Array<[number, number]> = this.free.extents().map((e) => [e.pblk, e.pblk + e.count]);
+    for (const e of exclude) gaps.push([e.pblk, e.pblk + e.count]);
+    for (const b of this.reserved) gaps.push([b, b + 1]);
+    for (const b of this.deadQuarantined) gaps.push([b, b + 1]);
+    gaps.sort((a, b) => a[0] - b[0]);
+    const shared = [...this.shared.keys()].sort((a, b) => a - b);
+    const out: Array<{ pblk: number; count: number; refcount: number }> = [];
+    let si = 0;
+    const emit = (from: number, to: number) => {
+      // [from, to) is referenced: split it where the refcount changes.
+      let b = from;
+      while (si < shared.length && shared[si]! < from) si++;
+      while (b < to) {
+        const s = si < shared.length ? shared[si]! : Infinity;
+        if (s > b) {
+          const end = Math.min(to, s);
+          push(b, end - b, 1);
+          b = end;
+          continue;
+        }
+        push(b, 1, this.shared.get(b)!);
+        si++;
+        b++;
+      }
+    };
+    const push = (pblk: number, count: number, refcount: number) => {
+      const last = out[out.length - 1];
+      if (last !== undefined && last.refcount === refcount && last.pblk + last.count === pblk) last.count += count;
+      else out.push({ pblk, count, refcount });
+    };
+    let at = this.firstData;
+    for (const [s, e] of gaps) {
+      if (s > at) emit(at, s);
+      at = Math.max(at, e);
+    }
+    if (at < this.blockCount) emit(at, this.blockCount);
+    return out;
+  }
 }

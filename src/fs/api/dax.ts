@@ -138,6 +138,8 @@ export class DaxFilesystem extends StorageFilesystem {
   cleanSync(): { checkpoint: boolean; filesMoved: number } {
     this.live('clean');
     let moved = 0;
+    // The cleaner looks at every file: load the ones still only in the checkpoint image.
+    this.core.meta.loadAll();
     for (const inode of [...this.core.meta.inodes.values()]) {
       // Only fully written files move: relocation copies data, and unwritten preallocation
       // (often past EOF) must stay unwritten.

@@ -265,6 +265,11 @@ export class FilesystemBase {
     const out: Array<string | Dirent> = [];
     const visit = (d: Inode, prefix: string, parentPath: string) => {
       for (const [name, ino] of [...d.entries!].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+        if (o.withFileTypes !== true && o.recursive !== true) {
+          // Names only: the children stay unloaded (lazy inodes, inode/meta-state.ts).
+          out.push(prefix + name);
+          continue;
+        }
         const child = this.core.get(ino)!;
         out.push(o.withFileTypes === true ? new Dirent(name, parentPath, child) : prefix + name);
         if (o.recursive === true && child.isDir) visit(child, `${prefix}${name}/`, `${parentPath}/${name}`);

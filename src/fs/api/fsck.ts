@@ -2,12 +2,14 @@
  * fsck: checks every invariant of the crash oracle (PRIMER section 4) on a device.
  *
  *   fsck(device, { repair? }) -> FsckReport
- * Mounting is the first check: superblock, commit word, checkpoint and every log record are
- * checksummed (EFSBADCRC) and structurally validated (EFSCORRUPTED). Then, on the recovered
- * state: every block is owned once or counted by its refcount, and free otherwise; link counts
+ * Mounting is the first check: superblock, commit word, the checkpoint's top section and every
+ * log record are checksummed (EFSBADCRC) and structurally validated (EFSCORRUPTED). Then every
+ * inode is loaded, so every checkpoint group is checksummed and validated too (kind 'image', one
+ * finding per bad group). Then, on the recovered state: every block is owned once or counted by its refcount, and free otherwise; link counts
  * equal directory entries (directories: 2 + subdirectories); every inode is reachable from the
  * root or is an orphan; directory parent pointers agree with entries; written extents do not lie
- * past EOF. Without `repair` nothing is written. With it, link counts are corrected, lost inodes
+ * past EOF. Refcounts and free space come from the image's space map at mount; recomputing
+ * them from the extents here is what catches a space map that disagrees with the files. Without `repair` nothing is written. With it, link counts are corrected, lost inodes
  * are reconnected under /lost+found, and a checkpoint records the result.
  */
 import { isFsError, type ErrorCode } from '../../errno/index.js';
@@ -17,7 +19,7 @@ import { type FsCore, type Inode, ROOT_INO, transact } from '../inode/index.js';
 import { createNode } from '../dir/index.js';
 import { mountCore } from './mount.js';
 
-export type FindingKind = 'mount' | 'nlink' | 'refcount' | 'leak' | 'double-free' | 'unreachable' | 'parent' | 'size' | 'dangling';
+export type FindingKind = 'mount' | 'image' | 'nlink' | 'refcount' | 'leak' | 'double-free' | 'unreachable' | 'parent' | 'size' | 'dangling';
 
 export interface Finding {
   kind: FindingKind;
@@ -51,6 +53,10 @@ export function fsck(dev: PmemDevice, opts: { repair?: boolean } = {}): FsckRepo
 /** All checks on a mounted core (also used by tests on a live filesystem). */
 export function check(core: FsCore): Finding[] {
   const out: Finding[] = [];
+  // Every check below walks the whole state: load every inode first. A group that cannot be
+  // loaded is reported; the tree checks would only echo it (entries naming a missing inode).
+  core.meta.loadAll((ino, e) => out.push({ kind: 'image', code: e.code, ino, detail: e.message }));
+  if (out.length > 0) return out;
   checkTree(core, out);
   checkBlocks(core, out);
   return out;
@@ -159,7 +165,7 @@ function statsOf(core: FsCore): FsckReport['stats'] {
   }
   const free = core.space.free.freeBlocks;
   return {
-    inodes: core.meta.inodes.size, files, dirs, symlinks, usedBlocks: core.space.blockCount - core.space.firstData - free,
+    inodes: core.meta.inodeCount, files, dirs, symlinks, usedBlocks: core.space.blockCount - core.space.firstData - free,
     freeBlocks: free, sharedBlocks: core.space.sharedBlocks, orphans: core.meta.orphans.size,
   };
 }

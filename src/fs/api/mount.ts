@@ -7,20 +7,24 @@
  * Mount (the life of a mount after a crash, docs/DESIGN.md):
  *   1. superblock: magic, CRC, version, geometry         -> EFSCORRUPTED / EFSBADCRC
  *   2. commit word: the generation and the log tail (one 8-byte word, never torn)
- *   3. checkpoint image of that generation: its blocks are metadata, its items are applied
+ *   3. checkpoint image of that generation: its blocks are metadata; only its top section is
+ *      read: the space map rebuilds free space and refcounts, the index makes every inode of
+ *      the image exist, unloaded (MetaState loads each one's group on first use)
  *   4. log records [0, tail) replayed through the same MetaState.apply() as live operations
+ *      (loading the inodes they touch)
  *   5. orphans (unlinked while open or sealed when the crash came) are freed in one commit
- * Mount time is bounded by the checkpoint size plus the log size (the log is at most 1/32 of
- * the device, 64 MiB), not by the length of history.
+ * Mount time is bounded by the image's top section (16 bytes per inode plus the space map)
+ * plus the log (at most 1/32 of the device, 64 MiB), not by the number of files or the length
+ * of history.
  */
 import { fsError } from '../../errno/index.js';
 import type { PmemDevice } from '../../pmem/index.js';
 import { BlockSpace } from '../alloc/index.js';
 import {
-  BLOCK, FEAT_RO_COMPAT_KNOWN, FORMAT_VERSION, SB, decodeCommitWord, decodeItem, decodeRecord, decodeSuperblock,
+  BLOCK, FEAT_RO_COMPAT_KNOWN, FORMAT_VERSION, SB, decodeCommitWord, decodeRecord, decodeSuperblock,
   defaultLogBlocks, encodeRecord, encodeSlot, encodeSuperblock, type Item, type Superblock,
 } from '../format/index.js';
-import { CheckpointStore, MetaLog } from '../log/index.js';
+import { type CheckpointImage, CheckpointStore, MetaLog } from '../log/index.js';
 import { FsCore, MetaState, ROOT_INO, newAttrs } from '../inode/index.js';
 
 export interface MkfsOptions {
@@ -80,43 +84,42 @@ export function mountCore(dev: PmemDevice, opts: MountCoreOptions = {}): FsCore 
   space.initFree();
   const faults = new Set(opts.faults ?? []);
   const meta = new MetaState(space, faults);
-  const image = CheckpointStore.read(dev, word);
-  for (const e of image.blocks) {
+  const { image, blocks } = CheckpointStore.read(dev, word);
+  for (const e of blocks) {
     if (e.pblk < space.firstData || e.pblk + e.count > sb.blockCount || !space.free.isFree(e.pblk, e.count)) {
       throw fsError('EFSCORRUPTED', 'mount', { detail: 'checkpoint blocks overlap or lie outside the data area' });
     }
     space.claimMeta(e.pblk, e.count);
   }
-  applyImage(meta, image.payload);
+  if (image !== null) {
+    claimSpaceMap(space, image);
+    meta.mountImage(image);
+  }
   replayLog(dev, sb, word, meta);
   if (meta.get(ROOT_INO)?.isDir !== true) throw fsError('EFSCORRUPTED', 'mount', { detail: 'no root directory' });
 
   const log = new MetaLog(dev, sb, word, faults);
-  const core = new FsCore({ dev, sb, log, store: new CheckpointStore(dev, image.blocks), meta, faults, readOnly: opts.readOnly === true, checkpointBytes: image.payload.length });
+  const core = new FsCore({ dev, sb, log, store: new CheckpointStore(dev, blocks, image), meta, faults, readOnly: opts.readOnly === true, checkpointBytes: image?.payloadBytes ?? 0 });
   // Injected bug 'forget-orphans' (crash campaigns): recovery leaves orphans allocated forever.
   if (!core.readOnly && !faults.has('forget-orphans')) reclaimOrphans(core);
   return core;
 }
 
 /**
- * Applies a checkpoint image as it is decoded, in batches: never the whole item list in memory
- * (a million files is millions of items). A fresh state frees nothing, so batching is safe.
+ * The image's space map: every block a file maps, with its refcount, taken from free space
+ * without reading one extent map. Runs must lie in the data area and not overlap the image or
+ * each other; that they agree with the extents is fsck's check (it loads every inode).
  */
-function applyImage(meta: MetaState, payload: Uint8Array): void {
-  const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  let batch: Item[] = [];
-  let pos = 0;
-  while (pos < payload.length) {
-    const r = decodeItem(v, payload, pos, payload.length);
-    if (typeof r === 'string') throw fsError('EFSCORRUPTED', 'mount', { detail: `checkpoint: ${r}` });
-    batch.push(r.item);
-    pos = r.next;
-    if (batch.length === 4096) {
-      meta.apply(batch);
-      batch = [];
+function claimSpaceMap(space: BlockSpace, image: CheckpointImage): void {
+  const t = image.top;
+  for (let i = 0; i < t.runCount; i++) {
+    const pblk = t.runPblk(i);
+    const count = t.runBlocks(i);
+    if (pblk < space.firstData || pblk + count > space.blockCount || !space.free.isFree(pblk, count)) {
+      throw fsError('EFSCORRUPTED', 'mount', { detail: `space map run ${pblk}+${count} overlaps or lies outside the data area` });
     }
+    space.claimReferenced(pblk, count, t.runRefcount(i));
   }
-  meta.apply(batch);
 }
 
 function replayLog(dev: PmemDevice, sb: Superblock, word: { generation: number; tail: number }, meta: MetaState): void {

@@ -115,7 +115,7 @@ export class StorageFilesystem extends FilesystemBase {
     const free = Math.max(0, c.space.free.freeBlocks - c.metaReserve);
     return {
       type: PMEMFS_MAGIC, bsize: BLOCK, blocks: c.sb.blockCount, bfree: c.space.free.freeBlocks, bavail: free,
-      files: 2 ** 32 - 1, ffree: 2 ** 32 - 1 - c.meta.inodes.size,
+      files: 2 ** 32 - 1, ffree: 2 ** 32 - 1 - c.meta.inodeCount,
       logBytes: c.log.capacity, logUsed: c.log.tail, checkpointGeneration: c.log.generation,
       sharedBlocks: c.space.sharedBlocks, quarantinedBlocks: c.space.quarantinedBlocks,
     };

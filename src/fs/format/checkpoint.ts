@@ -1,8 +1,8 @@
 /**
- * Checkpoint image framing. A checkpoint is the whole metadata state written as a sequence of
- * items (items.ts) that rebuilds it from an empty filesystem: inodes, symlink targets, xattrs,
- * directory entries, extent maps, orphans. It lives in data-area blocks: a header block that
- * lists the extents holding the payload, then the payload itself.
+ * Checkpoint image framing. A checkpoint is the whole metadata state: a top section (orphans,
+ * inode index, space map) and one group of items (items.ts) per inode, laid out in image.ts.
+ * It lives in data-area blocks: a header block that lists the extents holding the payload,
+ * then the payload itself.
  *
  * Header block:
  *   off  bytes type field        meaning
@@ -12,7 +12,7 @@
  *   12   4     u32  reserved     0
  *   16   16*n       extents      { 0:u64 pblk, 8:u32 blockCount, 12:u32 0 }, in payload order
  *   4092 4     u32  crc          CRC32C of bytes 0..4092
- * The payload's length and CRC are in the checkpoint slot (layout.ts).
+ * The payload's length and the CRC of its top section are in the checkpoint slot (layout.ts).
  */
 import { crc32c } from './crc32c.js';
 import { BLOCK, getU64, setU64, type Decoded } from './layout.js';

@@ -4,3 +4,4 @@ export * from './layout.js';
 export * from './items.js';
 export * from './checkpoint.js';
 export * from './utf8.js';
+export * from './image.js';

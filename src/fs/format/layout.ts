@@ -1,7 +1,8 @@
 /**
  * The on-disk format of pmemfs, in one place: device layout, superblock, commit word and
  * checkpoint slots. Records and their items are in items.ts; the checkpoint framing in
- * checkpoint.ts. docs/FORMAT.md is checked against these constants by test/fs/format.test.ts.
+ * checkpoint.ts, its payload (top section, inode groups) in image.ts. Version 2: the payload
+ * is lazily loadable (version 1's single item stream is not mounted). docs/FORMAT.md is checked against these constants by test/fs/format.test.ts.
  * All integers little-endian; u64 fields hold values up to 2^53 (read as lo + hi * 2^32).
  *
  * Device layout (block = 4096 bytes):
@@ -33,7 +34,8 @@
  *   256  64          slot[1]          checkpoint slot for odd generations
  *
  * Checkpoint slot (64 bytes, one cache line):
- *   0  4 u32 generation   8 u64 headerBlock   16 u64 payloadBytes   24 u32 payloadCrc
+ *   0  4 u32 generation   8 u64 headerBlock   16 u64 payloadBytes   24 u32 payloadCrc (of the
+ *   payload's top section [0, topBytes) only: each inode group has its own, image.ts)
  *   28 4 u32 extentCount  32 u64 seq (transactions since mkfs)     60 u32 crc of 0..60
  *   generation 0 is the empty checkpoint written by mkfs (headerBlock 0, no payload).
  */
@@ -41,7 +43,7 @@ import { crc32c } from './crc32c.js';
 
 export const BLOCK = 4096;
 export const BLOCK_SHIFT = 12;
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 export const MAGIC = new Uint8Array([0x50, 0x4d, 0x45, 0x4d, 0x46, 0x53, 0x00, 0x01]); // PMEMFS\0\1
 
 /** Feature bits. None are defined yet; the masks say which ones this code understands. */

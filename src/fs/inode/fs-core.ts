@@ -7,7 +7,8 @@
  *   reserve(blocks, goal)             data blocks for a transaction, or ENOSPC
  *   storeData(pblk, bytes)            new data into reserved blocks: stored and flushed, the
  *                                     commit's first fence makes it durable
- *   checkpoint()                      write a checkpoint image; the log starts over
+ *   checkpoint()                      write a checkpoint image; the log starts over (unloaded
+                                    inodes' groups are copied from the current image)
  *   get / need (inode lookup), guard (seals), faults (injected bugs, crash campaigns only)
  *
  * Everything is synchronous and single-threaded: an operation runs to completion (including
@@ -16,8 +17,9 @@
 import { fsError } from '../../errno/index.js';
 import { LINE, type PmemDevice } from '../../pmem/index.js';
 import type { BlockSpace, Extent } from '../alloc/index.js';
-import { BLOCK, REC, crc32c, encodeItem, encodeRecord, itemBytes, type Item, type Opcode, type Superblock } from '../format/index.js';
+import { BLOCK, REC, crc32c, encodeRecord, type Item, type Opcode, type Superblock } from '../format/index.js';
 import { CheckpointStore, MetaLog } from '../log/index.js';
+import { buildImage } from './image-writer.js';
 import type { Inode } from './inode.js';
 import { NO_GUARD, type MapGuard } from './map-guard.js';
 import { MetaState } from './meta-state.js';
@@ -67,12 +69,15 @@ export class FsCore {
 
   /**
    * Blocks held back from data allocation so a checkpoint always fits. An upper bound, derived
-   * rather than tracked: no record can grow the state by more than its own size, so the next
-   * image is at most the current one plus the log written since (the log is <= 1/32 of the
-   * device), plus a header block and a block of rounding.
+   * rather than tracked: no record can grow the image by more than twice its own size (an item
+   * adds at most its own bytes to a group, plus, for a MAP item that splits a run of equal
+   * refcount, two 16-byte runs to the space map; a new inode adds a 16-byte group header and a
+   * 16-byte index entry, less than the record's header and the parent's INODE item). So the
+   * next image is at most the current one plus twice the log written since (the log is <= 1/32
+   * of the device), plus a header block and a block of rounding.
    */
   get metaReserve(): number {
-    return 2 + Math.ceil((this.checkpointBytes + this.log.tail) / BLOCK);
+    return 2 + Math.ceil((this.checkpointBytes + 2 * this.log.tail) / BLOCK);
   }
 
   reserve(blocks: number, goal: number, syscall: string, path?: string): Extent[] {
@@ -116,11 +121,14 @@ export class FsCore {
   /** Writes a checkpoint image so the log can start over. Returns false if space is short. */
   checkpoint(): boolean {
     if (this.readOnly) return false;
-    const payload = this.encodeState();
+    const next = buildImage(this.meta, this.store.blocks);
     this.dev.label('checkpoint');
-    const ok = this.store.write(payload, this.space, this.log);
-    if (ok) this.checkpointBytes = payload.length;
-    return ok;
+    if (!this.store.write(next.payload, next.top, this.space, this.log)) return false;
+    // Past the commit point the old image's blocks are free: unloaded inodes now live in the
+    // new one (their groups were copied into it), before anything can reuse those blocks.
+    this.meta.rebaseImage(this.store.image!, next.state);
+    this.checkpointBytes = next.payload.length;
+    return true;
   }
 
   private encodeRecord(items: readonly Item[], opcode: Opcode): Uint8Array {
@@ -142,15 +150,5 @@ export class FsCore {
     if (ok && this.log.room(bytes)) return;
     this.space.unreserve(reserved);
     throw fsError('ENOSPC', syscall, { detail: ok ? 'operation too large for the metadata log' : 'no room for a checkpoint' });
-  }
-
-  private encodeState(): Uint8Array {
-    let size = 0;
-    for (const it of this.meta.checkpointItems()) size += itemBytes(it);
-    const bytes = new Uint8Array(size);
-    const v = new DataView(bytes.buffer);
-    let pos = 0;
-    for (const it of this.meta.checkpointItems()) pos = encodeItem(v, bytes, pos, it);
-    return bytes;
   }
 }

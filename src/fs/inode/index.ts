@@ -2,6 +2,7 @@
 export { ExtentMap, type FileExtent, type Mapping, type ExtentKind } from './extent-map.js';
 export { Inode, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, now, newAttrs, copyAttrs, typeOfMode, type InodeType } from './inode.js';
 export { MetaState, ROOT_INO } from './meta-state.js';
+export { buildImage, type BuiltImage } from './image-writer.js';
 export { FsCore, type CoreParts } from './fs-core.js';
 export { Txn, transact } from './txn.js';
 export { NO_GUARD, type MapGuard, type MapChange } from './map-guard.js';

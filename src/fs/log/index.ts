@@ -1,3 +1,3 @@
 /** Public surface of the log layer. */
 export { MetaLog, type LogFault } from './meta-log.js';
-export { CheckpointStore } from './checkpoint-store.js';
+export { CheckpointStore, CheckpointImage } from './checkpoint-store.js';
