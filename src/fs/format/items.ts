@@ -110,14 +110,9 @@ export function itemBytes(it: Item): number {
  * position. One pass, no intermediate allocations.
  */
 export function encodeItem(out: DataView, bytes: Uint8Array, pos: number, it: Item): number {
-  const start = pos;
-  const head = (type: number, len: number) => {
-    out.setUint16(start, type, true);
-    out.setUint16(start + 2, len, true);
-  };
   switch (it.t) {
     case 'inode': {
-      head(ITEM.INODE, INODE_ITEM_BYTES);
+      itemHead(out, pos, ITEM.INODE, INODE_ITEM_BYTES);
       const d = it.inode;
       out.setUint32(pos + 4, it.ino, true);
       out.setUint32(pos + 8, d.mode, true);
@@ -138,13 +133,13 @@ export function encodeItem(out: DataView, bytes: Uint8Array, pos: number, it: It
       return pos + INODE_ITEM_BYTES;
     }
     case 'ifree': case 'orphan': case 'unorphan':
-      head(it.t === 'ifree' ? ITEM.IFREE : it.t === 'orphan' ? ITEM.ORPHAN : ITEM.UNORPHAN, 8);
+      itemHead(out, pos, it.t === 'ifree' ? ITEM.IFREE : it.t === 'orphan' ? ITEM.ORPHAN : ITEM.UNORPHAN, 8);
       out.setUint32(pos + 4, it.ino, true);
       return pos + 8;
     case 'link': {
       const n = writeUtf8(bytes, pos + 16, it.name);
       const len = align4(16 + n);
-      head(ITEM.LINK, len);
+      itemHead(out, pos, ITEM.LINK, len);
       out.setUint32(pos + 4, it.dir, true);
       out.setUint32(pos + 8, it.ino, true);
       out.setUint16(pos + 12, n, true);
@@ -154,14 +149,14 @@ export function encodeItem(out: DataView, bytes: Uint8Array, pos: number, it: It
     case 'unlink': case 'xdel': {
       const n = writeUtf8(bytes, pos + 12, it.name);
       const len = align4(12 + n);
-      head(it.t === 'unlink' ? ITEM.UNLINK : ITEM.XDEL, len);
+      itemHead(out, pos, it.t === 'unlink' ? ITEM.UNLINK : ITEM.XDEL, len);
       out.setUint32(pos + 4, it.t === 'unlink' ? it.dir : it.ino, true);
       out.setUint16(pos + 8, n, true);
       out.setUint16(pos + 10, 0, true);
       return zeroPad(bytes, pos + 12 + n, pos + len);
     }
     case 'map':
-      head(ITEM.MAP, MAP_ITEM_BYTES);
+      itemHead(out, pos, ITEM.MAP, MAP_ITEM_BYTES);
       out.setUint32(pos + 4, it.ino, true);
       out.setUint32(pos + 8, it.lblk, true);
       out.setUint32(pos + 12, it.count, true);
@@ -172,7 +167,7 @@ export function encodeItem(out: DataView, bytes: Uint8Array, pos: number, it: It
     case 'symlink': {
       const n = writeUtf8(bytes, pos + 12, it.target);
       const len = align4(12 + n);
-      head(ITEM.SYMLINK, len);
+      itemHead(out, pos, ITEM.SYMLINK, len);
       out.setUint32(pos + 4, it.ino, true);
       out.setUint16(pos + 8, n, true);
       out.setUint16(pos + 10, 0, true);
@@ -181,7 +176,7 @@ export function encodeItem(out: DataView, bytes: Uint8Array, pos: number, it: It
     case 'xset': {
       const n = writeUtf8(bytes, pos + 12, it.name);
       const len = align4(12 + n + it.value.length);
-      head(ITEM.XSET, len);
+      itemHead(out, pos, ITEM.XSET, len);
       out.setUint32(pos + 4, it.ino, true);
       out.setUint16(pos + 8, n, true);
       out.setUint16(pos + 10, it.value.length, true);
@@ -330,6 +325,12 @@ function setI64(v: DataView, off: number, x: number): void {
 
 function getI64(v: DataView, off: number): number {
   return v.getUint32(off, true) + v.getInt32(off + 4, true) * 0x1_0000_0000;
+}
+
+/** An item's header: type and length (no closure per item: this runs on every commit). */
+function itemHead(out: DataView, pos: number, type: number, len: number): void {
+  out.setUint16(pos, type, true);
+  out.setUint16(pos + 2, len, true);
 }
 
 function zeroPad(bytes: Uint8Array, from: number, to: number): number {

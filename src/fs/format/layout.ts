@@ -149,9 +149,11 @@ export function decodeSuperblock(b: Uint8Array): Decoded<Superblock> {
 
 /** Encodes into `out` (8 bytes) when given: the commit path reuses one buffer. */
 export function encodeCommitWord(w: CommitWord, out: Uint8Array = new Uint8Array(8)): Uint8Array {
-  const v = new DataView(out.buffer, out.byteOffset, 8);
-  v.setUint32(0, w.tail, true);
-  v.setUint32(4, w.generation, true);
+  // Byte by byte, little-endian: no DataView per commit.
+  for (let i = 0; i < 4; i++) {
+    out[i] = (w.tail >>> (8 * i)) & 0xff;
+    out[4 + i] = (w.generation >>> (8 * i)) & 0xff;
+  }
   return out;
 }
 

@@ -17,7 +17,7 @@
 import { fsError } from '../../errno/index.js';
 import { LINE, type PmemDevice } from '../../pmem/index.js';
 import type { BlockSpace, Extent } from '../alloc/index.js';
-import { BLOCK, REC, crc32c, encodeRecord, type Item, type Opcode, type Superblock } from '../format/index.js';
+import { BLOCK, REC, RecordScratch, crc32c, encodeRecord, type Item, type Opcode, type Superblock } from '../format/index.js';
 import { CheckpointStore, MetaLog } from '../log/index.js';
 import { buildImage } from './image-writer.js';
 import type { Inode } from './inode.js';
@@ -45,6 +45,8 @@ export class FsCore {
   readonly faults: Set<string>;
   readonly readOnly: boolean;
   guard: MapGuard = NO_GUARD;
+  /** Where each commit's record is framed (no allocation per operation). */
+  private readonly scratch = new RecordScratch();
   /** Payload bytes of the current checkpoint image. */
   private checkpointBytes: number;
 
@@ -132,7 +134,8 @@ export class FsCore {
   }
 
   private encodeRecord(items: readonly Item[], opcode: Opcode): Uint8Array {
-    const record = encodeRecord(items, this.log.generation, this.log.seq, opcode);
+    // Framed in the reused scratch: the log copies the record into the device at once.
+    const record = encodeRecord(items, this.log.generation, this.log.seq, opcode, this.scratch);
     if (this.faults.has('crc-before-last-field')) {
       // Injected bug (crash campaigns): the checksum was taken while seq was still 0, and seq is
       // written after it, so replay finds every record with seq > 0 corrupt.
