@@ -18,7 +18,9 @@
  *   munmap  EINVAL without a mapping; drops it and its `direct` seal. Does not persist anything.
  *   revoked a change to the mapped range's block map (truncate across it, any fallocate mode,
  *           clone/dedupe/reflink into it; not writes below EOF, not being a remap source)
- *           revokes a plain mapping: its later stores never reach the file (model-seal.ts).
+ *           revokes a plain mapping (model-seal.ts): its later stores reach the file only in
+ *           blocks another live pin has held since the revocation, and its msync makes only
+ *           those certain (model-alias.ts).
  *
  * Uncertain bytes: data stored through a DAX view is durable only once the user persists it, so
  * after a crash those bytes may hold either their old or their new value. Only msync makes them
@@ -26,7 +28,8 @@
  * over them replaces them with certain data.
  */
 import { PAGE } from '../pmem/index.js';
-import { dropIfOrphan, nodeOf, writeBytes, type FileNode, type Mapping, type ModelState } from './model-node.js';
+import { dropIfOrphan, nodeOf, writeBytes, type Mapping, type ModelState } from './model-node.js';
+import { aliasedIn, settleRevoked } from './model-alias.js';
 import { fail, openFile } from './model-path.js';
 import { updateUncertain } from './model-data.js';
 import { patternBytes } from './pattern.js';
@@ -56,28 +59,9 @@ export function mwrite(s: ModelState, path: string, offset: number, length: numb
   if (f.kind !== 'file') return fail('EINVAL', 'mwrite', path);
   if (!inside(m, offset, length) || offset + length > f.size) fail('EINVAL', 'mwrite', path);
   if (length === 0) return;
-  if (m.revoked === true) return revokedStore(s, m, f, offset, length, seed);
-  writeBytes(f, offset, patternBytes(seed, offset, length));
-  updateUncertain(s, f.ino, (r) => addRange(r, offset, offset + length));
-}
-
-/**
- * A store through a revoked mapping reaches the file only in 4 KiB blocks that another live
- * pin (an unrevoked seal, or another live mapping) holds in place: the filesystem moved the file
- * off every other block of the revoked range.
- */
-function revokedStore(s: ModelState, m: Mapping, f: FileNode, offset: number, length: number, seed: number): void {
-  const held: Array<[number, number]> = [];
-  for (const x of s.seals) {
-    if (x.ino !== m.ino || x.revoked) continue;
-    held.push(x.range === undefined ? [0, Infinity] : [x.range.start, x.range.end]);
-  }
-  for (const x of s.maps.values()) if (x !== m && x.ino === m.ino && x.revoked !== true) held.push([x.offset, x.offset + x.length]);
+  // A revoked view stores into quarantined blocks: the file sees only those it still shares.
   const data = patternBytes(seed, offset, length);
-  for (const [a, b] of held) {
-    const from = Math.max(offset, Math.floor(a / PAGE) * PAGE);
-    const to = Math.min(offset + length, b === Infinity ? Infinity : Math.ceil(b / PAGE) * PAGE);
-    if (to <= from) continue;
+  for (const [from, to] of aliasedIn(m, offset, length)) {
     writeBytes(f, from, data.subarray(from - offset, to - offset));
     updateUncertain(s, f.ino, (r) => addRange(r, from, to));
   }
@@ -86,12 +70,14 @@ function revokedStore(s: ModelState, m: Mapping, f: FileNode, offset: number, le
 export function msync(s: ModelState, path: string, offset: number, length: number): void {
   const m = mapping(s, path, 'msync');
   if (!inside(m, offset, length)) fail('EINVAL', 'msync', path);
-  updateUncertain(s, m.ino, (r) => removeRange(r, offset, offset + length));
+  // A revoked view flushes its own blocks: only those the file still shares become certain.
+  for (const [from, to] of aliasedIn(m, offset, length)) updateUncertain(s, m.ino, (r) => removeRange(r, from, to));
 }
 
 export function munmap(s: ModelState, path: string): void {
   const m = mapping(s, path, 'munmap');
   s.maps.delete(path);
   s.seals = s.seals.filter((x) => !(x.holder.kind === 'map' && x.holder.name === path));
+  settleRevoked(s);
   dropIfOrphan(s, m.ino);
 }

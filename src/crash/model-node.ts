@@ -57,9 +57,15 @@ export interface Mapping {
   direct: boolean;
   /**
    * A change to the mapped range's block map revoked it (the filesystem cannot re-fault a raw
-   * view): later stores through it land in quarantined blocks and never reach the file.
+   * view): later stores through it land in quarantined blocks and reach the file only in
+   * `aliased`.
    */
   revoked?: boolean;
+  /**
+   * Once revoked: the block-aligned byte ranges where the file still maps the view's blocks
+   * (another live pin has held them since the revocation; model-alias.ts).
+   */
+  aliased?: RangeSet;
 }
 
 /** Who holds a seal: a `seal P` line, or the `mmap P ... direct` mapping named P. */

@@ -21,7 +21,8 @@
  * Callers check seals last, after every other validation, so a refused or failed operation
  * never breaks a lease.
  */
-import { dropIfOrphan, type FileNode, type ModelState, type Seal } from './model-node.js';
+import { dropIfOrphan, type FileNode, type Mapping, type ModelState, type Seal } from './model-node.js';
+import { settleRevoked } from './model-alias.js';
 import { fail, resolveNode } from './model-path.js';
 import { overlaps } from './range-set.js';
 import type { SealMode } from './workload.js';
@@ -48,10 +49,17 @@ export function checkSeals(s: ModelState, touches: readonly Touch[], syscall: st
   for (const h of hits) h.revoked = true;
   // A plain mapping pins its range too; a change to that range's block map revokes it. A remap
   // source keeps its blocks (the filesystem copies pinned blocks instead of sharing them).
+  const newly: Mapping[] = [];
   for (const m of s.maps.values()) {
     if (m.revoked === true) continue;
-    if (touches.some((t) => t.source !== true && t.ino === m.ino && t.start < t.end && overlaps(m.offset, m.offset + m.length, t.start, t.end))) m.revoked = true;
+    if (touches.some((t) => t.source !== true && t.ino === m.ino && t.start < t.end && overlaps(m.offset, m.offset + m.length, t.start, t.end))) {
+      m.revoked = true;
+      newly.push(m);
+    }
   }
+  // Which blocks the revoked views still share with their files, now that this op's
+  // revocations are all done (the filesystem moves a file off a block when its last pin goes).
+  if (hits.length > 0 || newly.length > 0) settleRevoked(s, newly);
 }
 
 /** A size change from f.size to `size` (truncate, O_TRUNC). */
@@ -74,9 +82,11 @@ export function rangeTouch(f: FileNode, offset: number, end: number, grows: bool
 /** `seal P [OFF LEN] [fail|lease]`: the seal is named P; a second one of that name is EBUSY. */
 export function seal(s: ModelState, path: string, range: { offset: number; length: number } | undefined, mode: SealMode): void {
   const n = resolveNode(s, path, 'seal');
+  // The name is the runner's handle (it holds a descriptor per name): a taken name is EBUSY
+  // before the filesystem looks at what the path now resolves to, as for mmap.
+  if (s.seals.some((x) => x.holder.kind === 'seal' && x.holder.name === path)) fail('EBUSY', 'seal', path);
   if (n.kind !== 'file') fail('EINVAL', 'seal', path);
   if (range !== undefined && range.length === 0) fail('EINVAL', 'seal', path);
-  if (s.seals.some((x) => x.holder.kind === 'seal' && x.holder.name === path)) fail('EBUSY', 'seal', path);
   const holder = { kind: 'seal', name: path } as const;
   const base: Seal = { ino: n.ino, holder, mode, revoked: false };
   s.seals.push(range === undefined ? base : { ...base, range: { start: range.offset, end: range.offset + range.length } });
@@ -88,6 +98,7 @@ export function unseal(s: ModelState, path: string): void {
   const found = s.seals[i];
   if (found === undefined) return fail('EINVAL', 'unseal', path);
   s.seals.splice(i, 1);
+  settleRevoked(s);
   dropIfOrphan(s, found.ino);
 }
 

@@ -16,7 +16,8 @@
  *
  * The rules live beside each group of operations: model-namespace.ts (names), model-data.ts
  * (bytes, fallocate), model-remap.ts (reflink, clone, dedupe), model-xattr.ts, model-mapping.ts
- * (mmap and uncertain bytes), model-seal.ts (what a seal refuses). Every operation validates
+ * (mmap and uncertain bytes), model-seal.ts (what a seal refuses), model-alias.ts (which stores
+ * through a revoked mapping still reach the file). Every operation validates
  * before it mutates: a failed operation leaves the model unchanged.
  */
 import { isFsError, unreachable, type ErrorCode } from '../errno/index.js';

@@ -6,10 +6,11 @@
  * file's type, size, contents, link count, symlink target and xattrs.
  * CI runs FSX_OPS operations in total (default 20,000); `npm run soak` runs a million.
  *
- * DAX operations (mmap, mwrite, msync, munmap, seal, unseal) are left out here
- * (FSX_DAX=1 keeps them): the table-driven seal suite covers them, and random interleavings of
- * overlapping mappings and seals still disagree with the model about stores made through a
- * revoked view (see the issue notes).
+ * DAX operations (mmap, mwrite, msync, munmap, seal, unseal) are included: stores through a
+ * mapping are compared too, including stores through a revoked view, which reach the file only
+ * in blocks another live pin has held since the revocation (docs/SEALS.md, model-alias.ts).
+ * Bytes stored through a view and not yet msync'ed are the model's "uncertain" bytes and are not
+ * compared. FSX_DAX=0 leaves the DAX operations out.
  */
 import { describe, expect, it } from 'vitest';
 import { Model, captureTree, diffTrees, generateRandom, type FsLike } from '../../src/crash/index.js';
@@ -18,7 +19,7 @@ import { fsck } from '../../src/index.js';
 import { freshFs } from './helpers.js';
 
 const TOTAL = Number(process.env.FSX_OPS ?? 20_000);
-const DAX = process.env.FSX_DAX === '1';
+const DAX = process.env.FSX_DAX !== '0';
 const DAX_OPS = new Set(['mmap', 'mwrite', 'msync', 'munmap', 'seal', 'unseal']);
 const PER_RUN = 2_000;
 const CHECK_EVERY = 25;

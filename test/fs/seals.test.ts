@@ -8,6 +8,8 @@ import {
   COPYFILE_FICLONE_FORCE, FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE,
   FALLOC_FL_UNSHARE_RANGE, FALLOC_FL_ZERO_RANGE, fsck, type Filesystem,
 } from '../../src/index.js';
+import { Model, captureTree, diffTrees, parseWorkload, type FsLike } from '../../src/crash/index.js';
+import { WorkloadRunner } from '../../src/crash/runner.js';
 import { freshFs, pattern } from './helpers.js';
 
 const K = 4096;
@@ -187,6 +189,102 @@ describe('DAX mappings', () => {
     expect(fs.statfsSync().quarantinedBlocks).toBe(0);
     fs.closeSync(fd);
   });
+});
+
+describe('stores through a revoked view', () => {
+  /** A file of 16 blocks of pattern 1, a plain mapping of all of it, and a raw store helper. */
+  function mapped() {
+    const { dev, fs } = freshFs();
+    fs.leaseBreakTime = 0;
+    fs.writeFileSync('/v', pattern(16 * K, 1));
+    const fd = fs.openSync('/v', 'r+');
+    const m = fs.mmapSync(fd, 0, 16 * K);
+    const store = (off: number, byte: number) => {
+      const seg = m.segments.find((x) => x.fileOffset <= off && off < x.fileOffset + x.view.length)!;
+      seg.view[off - seg.fileOffset] = byte;
+    };
+    const at = (off: number) => (fs.readFileSync('/v') as Buffer)[off];
+    return { dev, fs, fd, m, store, at };
+  }
+
+  it('reach the file only in blocks another live seal held at the revocation, and only while it holds them', () => {
+    const { dev, fs, fd, m, store, at } = mapped();
+    const sfd = fs.openSync('/v', 'r+');
+    fs.sealSync(sfd, { mode: 'fail', offset: 7 * K, length: K - 15 }); // holds block 7
+    fs.fallocateSync(fd, FALLOC_FL_KEEP_SIZE, K, K); // revokes the mapping, not the seal
+    expect(m.revoked).toBe(true);
+    store(7 * K + 100, 0xee); // block 7: the file kept it for the seal
+    store(3 * K, 0xee); // block 3: the file moved to a copy
+    expect(at(7 * K + 100)).toBe(0xee);
+    expect(at(3 * K)).toBe(pattern(16 * K, 1)[3 * K]);
+    fs.closeSync(sfd); // the seal goes: the file moves off block 7 as well
+    store(7 * K + 200, 0xdd);
+    expect(at(7 * K + 200)).toBe(pattern(16 * K, 1)[7 * K + 200]);
+    expect(at(7 * K + 100)).toBe(0xee); // the copy took what the block held
+    m.unmap();
+    fs.closeSync(fd);
+    expect(fs.statfsSync().quarantinedBlocks).toBe(0);
+    fs.unmount();
+    expect(fsck(dev).findings).toEqual([]);
+  });
+
+  it('a seal placed after the revocation pins the new blocks, not the view\'s', () => {
+    const { fs, fd, m, store, at } = mapped();
+    fs.ftruncateSync(fd, 12 * K); // revokes the mapping
+    const sfd = fs.openSync('/v', 'r+');
+    fs.sealSync(sfd, { mode: 'fail' });
+    store(2 * K, 0xee);
+    expect(at(2 * K)).toBe(pattern(16 * K, 1)[2 * K]);
+    fs.closeSync(sfd);
+    m.unmap();
+    fs.closeSync(fd);
+  });
+
+  it('a refused change breaks no lease and revokes no mapping', () => {
+    const { fs, fd, m, store, at } = mapped();
+    const lfd = fs.openSync('/v', 'r+');
+    fs.sealSync(lfd, { mode: 'lease' });
+    const ffd = fs.openSync('/v', 'r+');
+    fs.sealSync(ffd, { mode: 'fail', offset: 12 * K, length: K });
+    expect(() => fs.ftruncateSync(fd, 8 * K)).toThrow(expect.objectContaining({ code: 'ETXTBSY' }));
+    expect(m.revoked).toBe(false);
+    expect(fs.sealsSync().map((x) => x.revoked)).toEqual([false, false]);
+    store(K, 0xee);
+    expect(at(K)).toBe(0xee);
+    [lfd, ffd].forEach((x) => fs.closeSync(x));
+    m.unmap();
+    fs.closeSync(fd);
+  });
+
+  // Reduced from fsx seeds (FSX_DAX): the model and the filesystem, op by op.
+  const REDUCED: Array<[string, string]> = [
+    ['seed 1002: a seal placed after the revocation', 'creat /f\nwrite /f 32534 8k 860\nmmap /f 0 37685\ntruncate /f 18134\nwrite /f 44k 12k 895\nseal /f fail\nmwrite /f 16157 20465 486\nmsync /f 20396 14009'],
+    ['seed 1006: fallocate revokes, then a whole-file seal', 'creat /f\nwrite /f 52k 16k 1311\nmmap /f 0 51614 sync\nfalloc /f 38348 4k\nseal /f fail\nmwrite /f 29943 10455 728\nmsync /f 25522 12968'],
+    ['seed 1003: the holding seal goes before the store', 'creat /f\ntruncate /f 65276\nseal /f 28k 4081 fail\nmmap /f 0 41451 sync\nfalloc /f 4k 4k keep\nunseal /f\nmwrite /f 32386 5970 509\nmsync /f 0 41451'],
+    ['the holding seal still there at the store', 'creat /f\ntruncate /f 65276\nseal /f 28k 4081 fail\nmmap /f 0 41451 sync\nfalloc /f 4k 4k keep\nmwrite /f 26000 10000 509\nmsync /f 0 41451\nunseal /f\nmwrite /f 26000 10000 77\nmsync /f 0 41451'],
+    ['a refused clone breaks no lease on its source', 'creat /a\nwrite /a 0 16k 1\ncreat /b\nwrite /b 0 16k 2\nmmap /a 0 16k\nseal /a 0 4k lease\nseal /b fail\npunch /a 4k 4k\nclone /a 0 /b 0 4k => ETXTBSY\nmwrite /a 0 100 5\nmsync /a 0 100'],
+    ['a refused fallocate that grows the file breaks no lease', 'creat /a\nwrite /a 0 16k 1\nmmap /a 0 16k\nseal /a 0 4k lease\npunch /a 4k 4k\nlink /a /a2\nseal /a2 0 28k lease\nunseal /a\nlink /a /a3\nseal /a3 16k 4k fail\nfalloc /a 20k 8k => ETXTBSY\nmwrite /a 0 100 5\nmsync /a 0 100'],
+    ['a refused reflink breaks no lease on its source', 'creat /a\nwrite /a 0 16k 1\ncreat /b\nwrite /b 0 16k 2\nmmap /a 0 16k\nseal /a 0 4k lease\nseal /b fail\npunch /a 4k 4k\nreflink /a /b => ETXTBSY\nmwrite /a 0 100 5\nmsync /a 0 100'],
+    ['seed 1029: a seal name still held, the path now a directory', 'mkdir /d\ncreat /f\nseal /f fail\nsymlink /d /l\nrename /l /f\nseal /f 24k 16k fail => EBUSY'],
+  ];
+  for (const [name, text] of REDUCED) {
+    it(name, () => {
+      const { dev, fs } = freshFs();
+      fs.leaseBreakTime = 0;
+      const model = new Model();
+      const runner = new WorkloadRunner(fs);
+      parseWorkload(text, name).ops.forEach((op, i) => {
+        const want = model.apply(op);
+        const got = runner.run(op, i + 1);
+        expect(got.ok ? 'ok' : got.code, `line ${op.line}`).toBe(op.expect ?? 'ok');
+        expect(want.ok ? 'ok' : want.code, `line ${op.line}`).toBe(op.expect ?? 'ok');
+        expect(diffTrees(model.tree(), captureTree(fs as unknown as FsLike), { uncertain: model.uncertain() }), `line ${op.line}`).toEqual([]);
+      });
+      runner.releaseAll();
+      fs.unmount();
+      expect(fsck(dev).findings).toEqual([]);
+    });
+  }
 });
 
 import { mount, type PmemDevice } from '../../src/index.js';

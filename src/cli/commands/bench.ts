@@ -25,7 +25,7 @@ const RUNNER = fileURLToPath(new URL('../../../bench/run.js', import.meta.url));
 export function register(program: Command): void {
   program
     .command('bench')
-    .description('run the benchmarks (device and filesystem) and print ratios to the peers')
+    .description('run the benchmarks (device, filesystem, DAX, crash, scale) and print ratios to the peers')
     .option('--quick', 'smaller workloads, for a fast look')
     .option('--json', 'print one JSON document')
     .option('--reps <N>', 'repetitions per measurement', countArg('repetitions'))

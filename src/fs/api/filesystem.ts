@@ -10,7 +10,7 @@
  */
 import { fsError, isFsError } from '../../errno/index.js';
 import {
-  type FsCore, type Inode, cloneData, readData, transact, truncateData, writeData, S_IFMT, now,
+  type FsCore, type Inode, type MapChange, beforeAll, cloneData, readData, transact, truncateData, writeData, S_IFMT, now,
 } from '../inode/index.js';
 import { createNode, linkNode, lookup, pathOf, renameNode, rmdirNode, unlinkNode, type Creds, type Lookup } from '../dir/index.js';
 import { FdTable, type OpenFile } from './fd-table.js';
@@ -213,9 +213,11 @@ export class FilesystemBase {
     // Reflink (FICLONE) when asked: one transaction creates or truncates dest and shares the blocks.
     const reflink = (mode & (COPYFILE_FICLONE | COPYFILE_FICLONE_FORCE)) !== 0;
     if (reflink) {
-      // FICLONE replaces the whole destination with the whole source: any seal on either conflicts.
-      this.core.guard.before(s, { kind: 'share', role: 'source', offset: 0, length: Infinity }, 'copyfile');
-      if (d.inode !== null) this.core.guard.before(d.inode, { kind: 'share', role: 'dest', offset: 0, length: Infinity }, 'copyfile');
+      // FICLONE replaces the whole destination with the whole source: any seal on either
+      // conflicts. Every refusal first, so a refused reflink breaks no lease on either file.
+      const changes: Array<readonly [Inode, MapChange]> = [[s, { kind: 'share', role: 'source', offset: 0, length: Infinity }]];
+      if (d.inode !== null) changes.push([d.inode, { kind: 'share', role: 'dest', offset: 0, length: Infinity }]);
+      beforeAll(this.core.guard, changes, 'copyfile');
     }
     transact(this.core, 'copy', 'copyfile', (t) => {
       const dstInode = d.inode ?? createNode(t, d.parent, d.name, 'file', s.attrs.mode & 0o7777, this.creds, dest);

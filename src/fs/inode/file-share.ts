@@ -14,6 +14,7 @@ import type { FsCore } from './fs-core.js';
 import { MAX_FILE_SIZE, readData, storeBlocks, zeroStaleTail } from './file-io.js';
 import type { Inode } from './inode.js';
 import { now } from './inode.js';
+import { beforeAll, type MapChange } from './map-guard.js';
 import type { Txn } from './txn.js';
 
 export interface ShareRange {
@@ -64,14 +65,15 @@ export function checkShareRange(txn: Txn, r: ShareRange, path?: string, dedupe =
 export function cloneData(txn: Txn, r: ShareRange, path?: string): number {
   const length = checkShareRange(txn, r, path);
   if (length === 0) return 0;
-  const guard = txn.core.guard;
-  guard.before(r.src, { kind: 'share', role: 'source', offset: r.srcOffset, length }, txn.syscall);
-  guard.before(r.dst, { kind: 'share', role: 'dest', offset: r.dstOffset, length }, txn.syscall);
   const a = txn.attrsOf(r.dst);
-  if (r.dstOffset + length > a.size) {
-    guard.before(r.dst, { kind: 'size', from: a.size, to: r.dstOffset + length }, txn.syscall);
-    zeroStaleTail(txn, r.dst, a.size, r.dstOffset + length, path);
-  }
+  const grows = r.dstOffset + length > a.size;
+  const changes: Array<[Inode, MapChange]> = [
+    [r.src, { kind: 'share', role: 'source', offset: r.srcOffset, length }],
+    [r.dst, { kind: 'share', role: 'dest', offset: r.dstOffset, length }],
+  ];
+  if (grows) changes.push([r.dst, { kind: 'size', from: a.size, to: r.dstOffset + length }]);
+  beforeAll(txn.core.guard, changes, txn.syscall);
+  if (grows) zeroStaleTail(txn, r.dst, a.size, r.dstOffset + length, path);
   shareBlocks(txn, r, length);
   if (r.dstOffset + length > a.size) a.size = r.dstOffset + length;
   const t = now();
@@ -85,9 +87,10 @@ export function dedupeData(txn: Txn, r: ShareRange, path?: string): number {
   const length = checkShareRange(txn, r, path, true);
   if (length === 0) return 0;
   // Seals are asked first: a sealed file is refused whether or not the bytes match.
-  const guard = txn.core.guard;
-  guard.before(r.src, { kind: 'share', role: 'source', offset: r.srcOffset, length }, txn.syscall);
-  guard.before(r.dst, { kind: 'share', role: 'dest', offset: r.dstOffset, length }, txn.syscall);
+  beforeAll(txn.core.guard, [
+    [r.src, { kind: 'share', role: 'source', offset: r.srcOffset, length }],
+    [r.dst, { kind: 'share', role: 'dest', offset: r.dstOffset, length }],
+  ], txn.syscall);
   if (!sameBytes(txn.core, r, length)) return 0;
   shareBlocks(txn, r, length);
   return length;

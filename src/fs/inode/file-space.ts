@@ -14,6 +14,7 @@ import { BLOCK } from '../format/index.js';
 import { MAX_FILE_SIZE, readBlock, storeBlocks, zeroBlockRange, zeroStaleTail } from './file-io.js';
 import type { Inode } from './inode.js';
 import { now } from './inode.js';
+import { beforeAll, type MapChange } from './map-guard.js';
 import type { Txn } from './txn.js';
 
 export const FALLOC_FL_KEEP_SIZE = 0x01;
@@ -62,9 +63,10 @@ export function fallocateData(txn: Txn, inode: Inode, mode: number, offset: numb
   if (collapse && offset + length >= a.size) throw fsError('EINVAL', sys, { path });
   if (insert && offset >= a.size) throw fsError('EINVAL', sys, { path });
   if (insert && a.size + length > MAX_FILE_SIZE) throw fsError('EFBIG', sys, { path });
-  txn.core.guard.before(inode, { kind: 'fallocate', mode: name, offset, length }, sys);
   const grows = !keep && !punch && !collapse && !insert && offset + length > a.size;
-  if (grows) txn.core.guard.before(inode, { kind: 'size', from: a.size, to: offset + length }, sys);
+  const changes: Array<[Inode, MapChange]> = [[inode, { kind: 'fallocate', mode: name, offset, length }]];
+  if (grows) changes.push([inode, { kind: 'size', from: a.size, to: offset + length }]);
+  beforeAll(txn.core.guard, changes, sys);
   if (grows) zeroStaleTail(txn, inode, a.size, offset + length, path);
   if (punch) punchRange(txn, inode, offset, length, a.size, path);
   else if (collapse) shiftRange(txn, inode, offset / BLOCK, -(length / BLOCK));

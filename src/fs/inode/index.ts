@@ -5,7 +5,7 @@ export { MetaState, ROOT_INO } from './meta-state.js';
 export { buildImage, type BuiltImage } from './image-writer.js';
 export { FsCore, type CoreParts } from './fs-core.js';
 export { Txn, transact } from './txn.js';
-export { NO_GUARD, type MapGuard, type MapChange } from './map-guard.js';
+export { NO_GUARD, beforeAll, type MapGuard, type MapChange } from './map-guard.js';
 export { readData, writeData, storeBlocks, readBlock, forEachPinnedRun, MAX_FILE_SIZE } from './file-io.js';
 export {
   truncateData, fallocateData, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_NO_HIDE_STALE,

@@ -7,6 +7,10 @@
  *                                   returns once the change may proceed
  *   pinned(inode, offset, length)   true if any block of the range must not move: writes there
  *                                   go in place, the cleaner skips it
+ *   refuse(inode, change, syscall)  throws ETXTBSY if a fail-mode seal refuses; changes nothing
+ *   beforeAll(guard, changes, syscall)  for an operation that makes several changes: every
+ *                                   refusal is asked before any lease breaks, so a refused
+ *                                   operation leaves every holder as it was
  */
 import type { Inode } from './inode.js';
 
@@ -19,9 +23,16 @@ export type MapChange =
 export interface MapGuard {
   before(inode: Inode, change: MapChange, syscall: string): void;
   pinned(inode: Inode, offset: number, length: number): boolean;
+  refuse(inode: Inode, change: MapChange, syscall: string): void;
 }
 
 export const NO_GUARD: MapGuard = {
   before: () => undefined,
   pinned: () => false,
+  refuse: () => undefined,
 };
+
+export function beforeAll(guard: MapGuard, changes: ReadonlyArray<readonly [Inode, MapChange]>, syscall: string): void {
+  for (const [inode, change] of changes) guard.refuse(inode, change, syscall);
+  for (const [inode, change] of changes) guard.before(inode, change, syscall);
+}

@@ -11,6 +11,11 @@
  *                   conflicting change (what Linux's dax_layout_busy_page waits for)
  * A revoked pin's blocks are quarantined (never reallocated) until its holder lets go: a raw
  * Uint8Array view cannot be stopped, so a stray store after revocation must hit nothing else.
+ * The file moves to fresh copies of them, except blocks another live pin holds; those move
+ * when their last live pin goes (released or revoked), so a revoked view's stores reach the
+ * file only where some pin has held the block without a gap since the revocation.
+ * A fail-mode seal is asked before any lease breaks (refuse(), then before()): a refused change
+ * leaves every holder as it was.
  *
  * State machine of a pin: held -> (break requested) -> released | revoked -> released.
  * Waiting on a lease uses Atomics.wait on the pin's shared state word, so a worker that holds
@@ -90,6 +95,7 @@ export class SealTable implements MapGuard {
     Atomics.store(pin.state, 0, PIN_RELEASED);
     for (const q of pin.quarantined) this.core.space.unquarantine(q.pblk, q.count);
     pin.quarantined = [];
+    if (!pin.revoked) this.detachUnheld(pin);
   }
 
   pinned(inode: Inode, offset: number, length: number): boolean {
@@ -100,13 +106,24 @@ export class SealTable implements MapGuard {
     return false;
   }
 
+  refuse(inode: Inode, change: MapChange, syscall: string): void {
+    for (const p of this.hits(inode, change)) {
+      if (p.mode === 'fail') throw fsError('ETXTBSY', syscall, { detail: `the block map is sealed (${p.holder})` });
+    }
+  }
+
   before(inode: Inode, change: MapChange, syscall: string): void {
     if (this.pins.size === 0) return;
-    for (const p of [...this.pins.values()]) {
-      if (p.inode !== inode || p.revoked || !conflicts(p, change)) continue;
-      if (p.mode === 'fail') throw fsError('ETXTBSY', syscall, { detail: `the block map is sealed (${p.holder})` });
-      this.breakPin(p);
-    }
+    // Every fail-mode seal is asked before any lease breaks: a refused change must leave the
+    // other holders (and the file's blocks) exactly as they were.
+    this.refuse(inode, change, syscall);
+    for (const p of this.hits(inode, change)) if (this.pins.has(p.id) && !p.revoked) this.breakPin(p);
+  }
+
+  /** Live pins of the inode that the change conflicts with. */
+  private hits(inode: Inode, change: MapChange): Pin[] {
+    if (this.pins.size === 0) return [];
+    return [...this.pins.values()].filter((p) => p.inode === inode && !p.revoked && conflicts(p, change));
   }
 
   /** Lease break: notify, wait up to leaseBreakTime for release, else revoke. */
@@ -149,6 +166,29 @@ export class SealTable implements MapGuard {
       run = b + 1;
     }
     if (p.mode === 'lease') this.events.emit('lease-revoked', { ino: p.inode.ino, id: p.id, holder: p.holder });
+  }
+
+  /**
+   * A live pin let go: blocks it held that are still quarantined (a revoked view stores into
+   * them: the file kept them at the revocation only because this pin held them) and that no
+   * other live pin holds now get what the revocation gave the rest of the range: the file moves
+   * to fresh copies, so late stores through the revoked view stop reaching it.
+   */
+  private detachUnheld(p: Pin): void {
+    const extents = p.inode.extents;
+    if (this.core.space.quarantinedBlocks === 0 || extents.count === 0) return;
+    const first = Math.floor(p.offset / BLOCK);
+    const last = Math.min(extents.endBlock, p.end === Infinity ? Infinity : Math.ceil(p.end / BLOCK));
+    const aliased = (lb: number) => {
+      const m = extents.lookup(lb, 1);
+      return m.kind !== 'hole' && this.core.space.isQuarantined(m.pblk, 1) && !this.pinnedByOthers(p, lb);
+    };
+    let run = first;
+    for (let b = first; b <= last; b++) {
+      if (b < last && aliased(b)) continue;
+      if (b > run) this.detach(p.inode, run, b - run);
+      run = b + 1;
+    }
   }
 
   /** Another live pin on the file holds block `lb` in place. */
