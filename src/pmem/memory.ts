@@ -114,7 +114,7 @@ export class ChunkedMemory implements Memory {
       target.set(this.chunks[0]!.subarray(offset, offset + target.length));
       return;
     }
-    this.eachChunkPiece(offset, target.length, (chunk, at, pos, n) => target.set(chunk.subarray(at, at + n), pos));
+    this.readAcross(offset, target);
   }
 
   write(offset: number, src: Uint8Array): void {
@@ -124,10 +124,7 @@ export class ChunkedMemory implements Memory {
       this.chunks[0]!.set(src, offset);
       if (this.touched !== null) this.touch(0, offset, src.length);
     } else {
-      this.eachChunkPiece(offset, src.length, (chunk, at, pos, n) => {
-        chunk.set(src.subarray(pos, pos + n), at);
-        if (this.touched !== null) this.touch(Math.floor((offset + pos) / CHUNK), at, n);
-      });
+      this.writeAcross(offset, src);
     }
   }
 
@@ -236,17 +233,32 @@ export class ChunkedMemory implements Memory {
     for (let g = at >>> GRAIN_SHIFT; g <= last; g++) t[g] = 1;
   }
 
-  private eachChunkPiece(offset: number, length: number, fn: (chunk: Uint8Array, at: number, pos: number, n: number) => void): void {
-    let pos = 0;
-    while (pos < length) {
+  // The piecewise paths of read() and write() live apart from the fast paths: a closure in
+  // read()/write() would make V8 allocate a context on every call, fast path or not.
+
+  private readAcross(offset: number, target: Uint8Array): void {
+    for (let pos = 0; pos < target.length;) {
       const abs = offset + pos;
       const ci = Math.floor(abs / CHUNK);
       const at = abs - ci * CHUNK;
-      const n = Math.min(length - pos, CHUNK - at);
-      fn(this.chunks[ci]!, at, pos, n);
+      const n = Math.min(target.length - pos, CHUNK - at);
+      target.set(this.chunks[ci]!.subarray(at, at + n), pos);
       pos += n;
     }
   }
+
+  private writeAcross(offset: number, src: Uint8Array): void {
+    for (let pos = 0; pos < src.length;) {
+      const abs = offset + pos;
+      const ci = Math.floor(abs / CHUNK);
+      const at = abs - ci * CHUNK;
+      const n = Math.min(src.length - pos, CHUNK - at);
+      this.chunks[ci]!.set(src.subarray(pos, pos + n), at);
+      if (this.touched !== null) this.touch(ci, at, n);
+      pos += n;
+    }
+  }
+
 
   /** Loads every region of the range from the image file that is not loaded yet. */
   ensureLoaded(offset: number, length: number): void {

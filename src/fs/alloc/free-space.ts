@@ -12,6 +12,10 @@
  * largest (the caller gets a shorter piece and asks again).
  * Invariant: free extents never overlap or touch (touching ones are merged); both indexes hold
  * the same extents.
+ * Representation: each index is parallel number arrays (no object or pair array per extent).
+ * An allocation usually trims one extent at its front: that is an in-place edit of the block
+ * index and a short move in the size index, with no splice (every splice allocates the array of
+ * what it removed, and this runs on every write).
  */
 import { assert } from '../../errno/index.js';
 
@@ -24,8 +28,9 @@ export class FreeSpace {
   /** bnobt: starts and lengths sorted by start. */
   private starts: number[] = [];
   private lens: number[] = [];
-  /** cntbt: (length, start) pairs sorted by length then start. */
-  private bySize: number[][] = [];
+  /** cntbt: (sizeLen[k], sizeStart[k]) sorted by length then start. */
+  private sizeLen: number[] = [];
+  private sizeStart: number[] = [];
   private total = 0;
 
   get freeBlocks(): number {
@@ -37,8 +42,7 @@ export class FreeSpace {
   }
 
   get largest(): number {
-    const last = this.bySize[this.bySize.length - 1];
-    return last === undefined ? 0 : last[0]!;
+    return this.sizeLen.length === 0 ? 0 : this.sizeLen[this.sizeLen.length - 1]!;
   }
 
   extents(): Extent[] {
@@ -57,10 +61,9 @@ export class FreeSpace {
         return { pblk: goal, count: n };
       }
     }
-    const j = lowerBoundSize(this.bySize, count, -1);
-    const pick = this.bySize[j < this.bySize.length ? j : this.bySize.length - 1]!;
-    const n = Math.min(count, pick[0]!);
-    const pblk = pick[1]!;
+    const j = Math.min(this.lowerBoundSize(count, -1), this.sizeLen.length - 1);
+    const n = Math.min(count, this.sizeLen[j]!);
+    const pblk = this.sizeStart[j]!;
     this.take(pblk, n);
     return { pblk, count: n };
   }
@@ -121,19 +124,28 @@ export class FreeSpace {
     const i = this.findContaining(pblk);
     assert(i >= 0 && pblk + n <= this.starts[i]! + this.lens[i]!, 'take of a range that is not free');
     const s = this.starts[i]!;
-    const e = s + this.lens[i]!;
-    this.removeAt(i);
-    if (s < pblk) this.insert(s, pblk - s);
-    if (pblk + n < e) this.insert(pblk + n, e - pblk - n);
+    const len = this.lens[i]!;
+    const e = s + len;
     this.total -= n;
+    if (s === pblk && pblk + n === e) return this.removeAt(i);
+    if (s === pblk) {
+      // The common case (best fit and goal allocation take from the front): edit in place.
+      this.starts[i] = pblk + n;
+      this.lens[i] = len - n;
+      return this.resized(len, s, len - n, pblk + n);
+    }
+    this.lens[i] = pblk - s;
+    this.resized(len, s, pblk - s, s);
+    if (pblk + n < e) this.insert(pblk + n, e - pblk - n);
   }
 
   private insert(start: number, len: number): void {
     const i = upperBound(this.starts, start);
     this.starts.splice(i, 0, start);
     this.lens.splice(i, 0, len);
-    const j = lowerBoundSize(this.bySize, len, start);
-    this.bySize.splice(j, 0, [len, start]);
+    const j = this.lowerBoundSize(len, start);
+    this.sizeLen.splice(j, 0, len);
+    this.sizeStart.splice(j, 0, start);
   }
 
   private removeAt(i: number): void {
@@ -141,9 +153,41 @@ export class FreeSpace {
     const len = this.lens[i]!;
     this.starts.splice(i, 1);
     this.lens.splice(i, 1);
-    const j = lowerBoundSize(this.bySize, len, start);
-    assert(this.bySize[j]?.[1] === start, 'size index out of step with block index');
-    this.bySize.splice(j, 1);
+    const j = this.lowerBoundSize(len, start);
+    assert(this.sizeStart[j] === start && this.sizeLen[j] === len, 'size index out of step with block index');
+    this.sizeLen.splice(j, 1);
+    this.sizeStart.splice(j, 1);
+  }
+
+  /** The extent (oldLen, oldStart) of the size index is now (len, start): move it into place. */
+  private resized(oldLen: number, oldStart: number, len: number, start: number): void {
+    const L = this.sizeLen;
+    const S = this.sizeStart;
+    let j = this.lowerBoundSize(oldLen, oldStart);
+    assert(S[j] === oldStart && L[j] === oldLen, 'size index out of step with block index');
+    // Shrinking moves it towards the front, one slot at a time: it usually stays where it is
+    // (the largest extent shrinking by a few blocks is still the largest).
+    while (j > 0 && (L[j - 1]! > len || (L[j - 1] === len && S[j - 1]! > start))) {
+      L[j] = L[j - 1]!;
+      S[j] = S[j - 1]!;
+      j--;
+    }
+    L[j] = len;
+    S[j] = start;
+  }
+
+  /** First index whose (len, start) >= (len, start) in the size index. */
+  private lowerBoundSize(len: number, start: number): number {
+    const L = this.sizeLen;
+    const S = this.sizeStart;
+    let lo = 0;
+    let hi = L.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (L[mid]! < len || (L[mid] === len && S[mid]! < start)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
 
@@ -154,19 +198,6 @@ function upperBound(a: number[], x: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (a[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index whose (len, start) >= (len, start). */
-function lowerBoundSize(a: number[][], len: number, start: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const e = a[mid]!;
-    if (e[0]! < len || (e[0] === len && e[1]! < start)) lo = mid + 1;
     else hi = mid;
   }
   return lo;

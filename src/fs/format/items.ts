@@ -45,9 +45,10 @@ export const SYMLINK_MAX = 4095;
 export const XATTR_NAME_MAX = 255;
 export const XATTR_VALUE_MAX = 65536 - 12 - 256 - 4;
 
+/** A time value: replaced whole, never edited in place (attribute copies share them). */
 export interface Timespec {
-  sec: number;
-  nsec: number;
+  readonly sec: number;
+  readonly nsec: number;
 }
 
 /** The on-disk inode: attributes only (the extent map, entries and xattrs are items of their own). */

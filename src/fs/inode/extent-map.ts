@@ -61,73 +61,87 @@ export class ExtentMap {
 
   /** The physical block right after the extent ending at lblk, if any: the allocation goal. */
   goalFor(lblk: number): number {
-    const e = this.before(lblk);
+    this.locate(lblk);
+    const e = this.prevOf(this.pl, this.pi);
     if (e === undefined) return -1;
     return e.pblk + Math.min(e.count, lblk - e.lblk);
   }
 
   lookup(lblk: number, maxCount: number): Mapping {
-    const [li, i] = this.locate(lblk);
-    const e = this.at(li, i - 1);
+    this.locate(lblk);
+    const e = this.prevOf(this.pl, this.pi);
     if (e !== undefined && lblk < e.lblk + e.count) {
       const count = Math.min(maxCount, e.lblk + e.count - lblk);
       return { kind: e.kind, lblk, count, pblk: e.pblk + (lblk - e.lblk) };
     }
-    const next = this.at(li, i);
+    const next = this.leaves[this.pl]?.[this.pi];
     const count = next === undefined ? maxCount : Math.min(maxCount, next.lblk - lblk);
     return { kind: 'hole', lblk, count };
   }
 
   /**
-   * Maps [lblk, lblk+count) to pblk.. (or to a hole when kind is 'hole'). Returns the physical
-   * pieces that were mapped there before, whose references the caller gives up.
+   * Maps [lblk, lblk+count) to pblk.. (or to a hole when kind is 'hole'). Pushes onto `displaced`
+   * (and returns it) the physical pieces that were mapped there before, whose references the
+   * caller gives up. Runs on every write: extents are trimmed in place, positions live in two
+   * fields, and nothing is allocated but the new extent and the displaced pieces.
    */
-  set(lblk: number, count: number, pblk: number, kind: ExtentKind | 'hole'): Array<{ pblk: number; count: number }> {
+  set(lblk: number, count: number, pblk: number, kind: ExtentKind | 'hole', displaced: Array<{ pblk: number; count: number }> = []): Array<{ pblk: number; count: number }> {
     assert(count > 0, 'extent map set of zero blocks');
     const end = lblk + count;
-    const displaced: Array<{ pblk: number; count: number }> = [];
     this.flat = null;
-    if (this.leaves.length === 0) {
-      if (kind !== 'hole') this.insertAt(0, 0, [{ lblk, count, pblk, kind }]);
-      return displaced;
+    // 1. No extent may straddle lblk: split the one before it if it reaches past lblk.
+    this.locate(lblk);
+    let li = this.pl;
+    let i = this.pi;
+    const prev = this.prevOf(li, i);
+    if (prev !== undefined && prev.lblk === lblk) {
+      // It starts at lblk: step 2 takes it from its own position.
+      if (i > 0) i--;
+      else [li, i] = [li - 1, this.leaves[li - 1]!.length - 1];
+    } else if (prev !== undefined && prev.lblk + prev.count > lblk) {
+      const cut = lblk - prev.lblk;
+      const right: FileExtent = { lblk, count: prev.count - cut, pblk: prev.pblk + cut, kind: prev.kind };
+      prev.count = cut;
+      this.nblocks -= right.count; // insert() adds it back
+      if (i === 0 && li > 0) [li, i] = [li - 1, this.leaves[li - 1]!.length]; // after prev, in its leaf
+      this.insert(li, i, right);
+      li = this.pl;
+      i = this.pi;
     }
-    // The first extent that may overlap: the one before lblk if it reaches past lblk.
-    let [li, i] = this.locate(lblk);
-    const prev = this.at(li, i - 1);
-    if (prev !== undefined && prev.lblk + prev.count > lblk) [li, i] = this.step(li, i, -1);
-    // Cut out every extent overlapping [lblk, end), keeping the parts outside it.
-    const keep: FileExtent[] = [];
+    // 2. Extents starting in [lblk, end): removed, or trimmed at the front if they run past end.
     for (;;) {
       const leaf = this.leaves[li];
+      if (leaf !== undefined && i === leaf.length && li + 1 < this.leaves.length) {
+        li++;
+        i = 0;
+        continue;
+      }
       const e = leaf?.[i];
       if (e === undefined || e.lblk >= end) break;
-      const s = Math.max(e.lblk, lblk);
-      const t = Math.min(e.lblk + e.count, end);
-      displaced.push({ pblk: e.pblk + (s - e.lblk), count: t - s });
-      if (e.lblk < lblk) keep.push({ lblk: e.lblk, count: lblk - e.lblk, pblk: e.pblk, kind: e.kind });
-      if (e.lblk + e.count > end) keep.push({ lblk: end, count: e.lblk + e.count - end, pblk: e.pblk + (end - e.lblk), kind: e.kind });
-      leaf!.splice(i, 1);
-      this.n--;
+      if (e.lblk + e.count > end) {
+        const d = end - e.lblk;
+        displaced.push({ pblk: e.pblk, count: d });
+        e.lblk = end;
+        e.pblk += d;
+        e.count -= d;
+        this.nblocks -= d;
+        break;
+      }
+      displaced.push({ pblk: e.pblk, count: e.count });
       this.nblocks -= e.count;
-      if (leaf!.length === 0) this.leaves.splice(li, 1); // (li, i) now names the next leaf's first
-      else if (i === leaf!.length) [li, i] = [li + 1, 0];
+      this.n--;
+      removeAt(leaf!, i);
+      if (leaf!.length === 0) removeAt(this.leaves, li); // (li, 0) now names the next leaf's first
     }
-    const fresh: FileExtent[] = [];
-    if (keep[0] !== undefined && keep[0].lblk < lblk) fresh.push(keep.shift()!);
-    if (kind !== 'hole') fresh.push({ lblk, count, pblk, kind });
-    fresh.push(...keep);
-    if (fresh.length > 0) {
-      // Insert into the leaf that ends before the gap when (li, 0) is a leaf's start: appending
-      // keeps leaves full and makes the trailing append the common case.
-      if (i === 0 && li > 0) [li, i] = [li - 1, this.leaves[li - 1]!.length];
-      [li, i] = this.insertAt(li, i, fresh);
-    }
-    // Merge from the last inserted extent back to the one before the first (or, for a hole,
-    // the one before the gap): each merge removes only a later extent, so the positions taken
-    // first stay valid.
-    const at: Array<[number, number]> = [this.step(li, i, -1)];
-    for (let k = 0; k < fresh.length; k++) at.push(k === 0 ? [li, i] : this.step(...at[k]!, 1));
-    for (let k = at.length - 1; k >= 0; k--) this.mergeWithNext(...at[k]!);
+    // 3. The new extent, merged with its neighbours. A hole needs no merge: the gap it leaves
+    // keeps its neighbours apart, and they were not mergeable before.
+    if (kind === 'hole') return displaced;
+    // Appending to the leaf before a leaf boundary keeps leaves full on sequential writes.
+    if (i === 0 && li > 0) [li, i] = [li - 1, this.leaves[li - 1]!.length];
+    this.insert(li, i, { lblk, count, pblk, kind });
+    this.mergeNext(this.pl, this.pi);
+    const pli = this.pi > 0 ? this.pl : this.pl - 1;
+    if (pli >= 0) this.mergeNext(pli, this.pi > 0 ? this.pi - 1 : this.leaves[pli]!.length - 1);
     return displaced;
   }
 
@@ -146,6 +160,10 @@ export class ExtentMap {
 
   // --- internals -----------------------------------------------------------------------------
 
+  /** Result of locate() and insert(): a position (leaf, index). Fields, not tuples: hot path. */
+  private pl = 0;
+  private pi = 0;
+
   /** Replaces the contents with `all` (sorted, not overlapping), merging neighbours. */
   private rebuild(all: FileExtent[]): void {
     const merged: FileExtent[] = [];
@@ -161,8 +179,11 @@ export class ExtentMap {
     this.flat = null;
   }
 
-  /** (leaf, index) of the first extent whose lblk > x; index may equal the leaf's length only for the last leaf. */
-  private locate(x: number): [number, number] {
+  /**
+   * Sets (pl, pi) to the first extent whose lblk > x; pi may equal the leaf's length only for
+   * the last leaf (then nothing is after x).
+   */
+  private locate(x: number): void {
     const L = this.leaves;
     // Last leaf whose first lblk <= x.
     let lo = 0;
@@ -172,7 +193,11 @@ export class ExtentMap {
       if (L[mid]![0]!.lblk <= x) lo = mid + 1;
       else hi = mid;
     }
-    if (lo === 0) return [0, 0];
+    if (lo === 0) {
+      this.pl = 0;
+      this.pi = 0;
+      return;
+    }
     const li = lo - 1;
     const leaf = L[li]!;
     let a = 0;
@@ -182,62 +207,71 @@ export class ExtentMap {
       if (leaf[mid]!.lblk <= x) a = mid + 1;
       else b = mid;
     }
-    return a === leaf.length && li + 1 < L.length ? [li + 1, 0] : [li, a];
-  }
-
-  /** The extent at a position, where index -1 means the previous leaf's last. */
-  private at(li: number, i: number): FileExtent | undefined {
-    if (i < 0) {
-      const leaf = this.leaves[li - 1];
-      return leaf?.[leaf.length - 1];
+    if (a === leaf.length && li + 1 < L.length) {
+      this.pl = li + 1;
+      this.pi = 0;
+    } else {
+      this.pl = li;
+      this.pi = a;
     }
-    return this.leaves[li]?.[i];
   }
 
-  /** The last extent with lblk <= x. */
-  private before(x: number): FileExtent | undefined {
-    const [li, i] = this.locate(x);
-    return this.at(li, i - 1);
+  /** The extent just before position (li, i), if any. */
+  private prevOf(li: number, i: number): FileExtent | undefined {
+    if (i > 0) return this.leaves[li]![i - 1];
+    const leaf = this.leaves[li - 1];
+    return leaf?.[leaf.length - 1];
   }
 
-  /** The position one extent forward (+1) or back (-1); may run off either end. */
-  private step(li: number, i: number, dir: 1 | -1): [number, number] {
-    if (dir < 0) {
-      if (i > 0) return [li, i - 1];
-      const prev = this.leaves[li - 1];
-      return prev === undefined ? [li, -1] : [li - 1, prev.length - 1];
-    }
-    const leaf = this.leaves[li];
-    if (leaf !== undefined && i + 1 < leaf.length) return [li, i + 1];
-    return li + 1 < this.leaves.length ? [li + 1, 0] : [li, i + 1];
-  }
-
-  /** Inserts `items` at (li, i), splitting an overfull leaf; returns the position of items[0]. */
-  private insertAt(li: number, i: number, items: FileExtent[]): [number, number] {
+  /** Inserts `e` at (li, i), splitting an overfull leaf; sets (pl, pi) to where e landed. */
+  private insert(li: number, i: number, e: FileExtent): void {
     if (this.leaves.length === 0) this.leaves.push([]);
-    if (li >= this.leaves.length) [li, i] = [this.leaves.length - 1, this.leaves[this.leaves.length - 1]!.length];
     const leaf = this.leaves[li]!;
-    leaf.splice(i, 0, ...items);
-    this.n += items.length;
-    for (const e of items) this.nblocks += e.count;
-    if (leaf.length <= LEAF_MAX) return [li, i];
+    // In place (a leaf is short): splice would allocate the array of removed elements.
+    for (let k = leaf.length; k > i; k--) leaf[k] = leaf[k - 1]!;
+    leaf[i] = e;
+    this.n++;
+    this.nblocks += e.count;
+    if (leaf.length <= LEAF_MAX) {
+      this.pl = li;
+      this.pi = i;
+      return;
+    }
     const half = leaf.length >>> 1;
     this.leaves.splice(li + 1, 0, leaf.splice(half));
-    return i < half ? [li, i] : [li + 1, i - half];
+    if (i < half) {
+      this.pl = li;
+      this.pi = i;
+    } else {
+      this.pl = li + 1;
+      this.pi = i - half;
+    }
   }
 
   /** Merges the extent at (li, i) with its successor when they are contiguous. */
-  private mergeWithNext(li: number, i: number): void {
-    const e = this.at(li, i);
-    const [ln, inx] = this.step(li, i, 1);
-    const next = this.at(ln, inx);
-    if (e === undefined || next === undefined || next === e || !mergeable(e, next)) return;
+  private mergeNext(li: number, i: number): void {
+    const leaf = this.leaves[li]!;
+    const e = leaf[i]!;
+    let nl = li;
+    let ni = i + 1;
+    if (ni === leaf.length) {
+      nl = li + 1;
+      ni = 0;
+    }
+    const nleaf = this.leaves[nl];
+    const next = nleaf?.[ni];
+    if (next === undefined || !mergeable(e, next)) return;
     e.count += next.count;
-    const leaf = this.leaves[ln]!;
-    leaf.splice(inx, 1);
+    removeAt(nleaf!, ni);
     this.n--;
-    if (leaf.length === 0) this.leaves.splice(ln, 1);
+    if (nleaf!.length === 0) removeAt(this.leaves, nl);
   }
+}
+
+/** Array.splice(i, 1) without the array of removed elements it allocates. */
+function removeAt<T>(a: T[], i: number): void {
+  for (let k = i; k + 1 < a.length; k++) a[k] = a[k + 1]!;
+  a.length--;
 }
 
 const LEAF_MAX = 64;

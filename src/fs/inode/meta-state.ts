@@ -254,7 +254,7 @@ export class MetaState {
       case 'map': {
         const ino = this.need(it.ino);
         if (it.kind !== 'hole') this.checkBlocks(it.pblk, it.count);
-        for (const d of ino.extents.set(it.lblk, it.count, it.pblk, it.kind)) unrefs.push(d);
+        ino.extents.set(it.lblk, it.count, it.pblk, it.kind, unrefs);
         if (image) return;
         if (it.kind !== 'hole' && !this.skipsRef(it.pblk, unrefs)) this.space.ref(it.pblk, it.count);
         return;
