@@ -78,7 +78,7 @@ export class ChunkedMemory implements Memory {
    * Per chunk, the 64 KiB grains written so far; null once the memory has escaped (or for a
    * worker's handle onto another thread's memory): then close() does not pool it.
    */
-  private touched: Uint8Array[] | null;
+  private touched: Array<Uint8Array | null> | null;
 
   constructor(handle: SharedMemoryHandle, own = false) {
     this.size = handle.size;
@@ -86,7 +86,9 @@ export class ChunkedMemory implements Memory {
     this.flags = new Int32Array(handle.flags);
     this.fd = handle.fd;
     this.lazy = handle.fd !== null;
-    this.touched = own ? this.chunks.map((c) => new Uint8Array(Math.ceil(c.length / (1 << GRAIN_SHIFT)))) : null;
+    // Per-chunk records are made on a chunk's first write: opening a 4 GiB image to read one
+    // block should not allocate (and fault in) a record for every chunk.
+    this.touched = own ? this.chunks.map(() => null) : null;
   }
 
   /** New zeroed memory, or memory that loads itself lazily from `fd`. */
@@ -172,7 +174,7 @@ export class ChunkedMemory implements Memory {
     if (touched === null) return;
     this.snapshots.prune();
     if (this.snapshots.live) return;
-    this.chunks.forEach((c, i) => pool.give(c.buffer as SharedArrayBuffer, touched[i]!, 1 << GRAIN_SHIFT));
+    this.chunks.forEach((c, i) => pool.give(c.buffer as SharedArrayBuffer, touched[i] ?? null, 1 << GRAIN_SHIFT));
     // A use after close now fails loudly instead of writing into the next device's memory.
     this.chunks.length = 0;
   }
@@ -228,7 +230,7 @@ export class ChunkedMemory implements Memory {
 
   /** Records that [at, at+n) of chunk ci may be non-zero. */
   private touch(ci: number, at: number, n: number): void {
-    const t = this.touched![ci]!;
+    const t = (this.touched![ci] ??= new Uint8Array(Math.ceil(this.chunks[ci]!.length / (1 << GRAIN_SHIFT))));
     const last = (at + n - 1) >>> GRAIN_SHIFT;
     for (let g = at >>> GRAIN_SHIFT; g <= last; g++) t[g] = 1;
   }
