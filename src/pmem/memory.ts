@@ -120,6 +120,7 @@ export class ChunkedMemory implements Memory {
   }
 
   write(offset: number, src: Uint8Array): void {
+    if (this.fd !== null && src.length >= REGION) this.claimCovered(offset, src.length);
     this.ensureLoaded(offset, src.length);
     if (this.snapshots.live) this.snapshots.preserve(offset, src.length);
     if (offset + src.length <= CHUNK) {
@@ -262,6 +263,18 @@ export class ChunkedMemory implements Memory {
   }
 
 
+
+  /**
+   * Regions a store covers whole need not be read from the file first: they are claimed as
+   * loaded (from exactly not-loaded, so a concurrent loader wins) and the store fills them.
+   * Not while a snapshot lives: it must keep the old bytes, which are in the file.
+   */
+  private claimCovered(offset: number, length: number): void {
+    this.snapshots.prune();
+    if (this.snapshots.live) return;
+    const end = Math.floor((offset + length) / REGION);
+    for (let r = Math.ceil(offset / REGION); r < end; r++) Atomics.compareExchange(this.flags, r, 0, LOADED);
+  }
 
   /** Loads every region of the range from the image file that is not loaded yet. */
   ensureLoaded(offset: number, length: number): void {
