@@ -30,7 +30,7 @@
  */
 import { assert, unreachable } from '../errno/index.js';
 import { PmemDevice } from './device.js';
-import { LINE, WORD } from './geometry.js';
+import { LINE, WORD, eachPiece } from './geometry.js';
 import { prng } from './prng.js';
 import type { Trace } from './trace.js';
 
@@ -271,19 +271,13 @@ export class TraceReplay {
   }
 
   private store(offset: number, data: Uint8Array, nt: boolean): void {
-    let pos = 0;
-    while (pos < data.length) {
-      const abs = offset + pos;
-      const line = Math.floor(abs / LINE);
-      const at = abs - line * LINE;
-      const n = Math.min(data.length - pos, LINE - at);
+    eachPiece(offset, data.length, LINE, (line, at, pos, n) => {
       const piece = data.subarray(pos, pos + n);
       this.currentLine(line).set(piece, at);
       this.writer.set(line, this.applied - 1);
       if (this.trace.mode === 'eadr') this.durableLine(line, true).set(piece, at);
       else this.history(line).subs.push(...splitWords(at, piece, nt));
-      pos += n;
-    }
+    });
   }
 
   /** A flush event: `data` holds the lines [start, end) as the device saw them (line-aligned). */
@@ -367,13 +361,7 @@ export class TraceReplay {
 /** A store's piece inside one line, cut at 8-byte boundaries: the failure-atomic units. */
 function splitWords(at: number, piece: Uint8Array, nt: boolean): SubStore[] {
   const out: SubStore[] = [];
-  let pos = 0;
-  while (pos < piece.length) {
-    const a = at + pos;
-    const n = Math.min(piece.length - pos, WORD - (a % WORD));
-    out.push({ at: a, data: piece.slice(pos, pos + n), nt });
-    pos += n;
-  }
+  eachPiece(at, piece.length, WORD, (_, __, pos, n) => out.push({ at: at + pos, data: piece.slice(pos, pos + n), nt }));
   return out;
 }
 

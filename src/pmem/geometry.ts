@@ -26,6 +26,22 @@ export const CHUNK_SHIFT = 30;
 export const MIN_DEVICE_SIZE = 64 * 1024;
 export const MAX_DEVICE_SIZE = 2 ** 46; // 64 TiB: well past what 24 GiB of RAM can populate
 
+/**
+ * Cuts [offset, offset+length) at multiples of `unit` (a word, a line, a page, a chunk) and calls
+ * fn(unit index, offset within the unit, offset within the range, bytes) for each piece: the
+ * one loop behind every store or read that must be split at a boundary.
+ */
+export function eachPiece(offset: number, length: number, unit: number, fn: (index: number, at: number, pos: number, n: number) => void): void {
+  for (let pos = 0; pos < length;) {
+    const abs = offset + pos;
+    const index = Math.floor(abs / unit);
+    const at = abs - index * unit;
+    const n = Math.min(length - pos, unit - at);
+    fn(index, at, pos, n);
+    pos += n;
+  }
+}
+
 export function checkRange(op: string, size: number, offset: number, length: number): void {
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
     throw fsError('EINVAL', op, { detail: `offset ${offset} and length ${length} must be non-negative integers` });

@@ -30,7 +30,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { assert } from '../errno/index.js';
-import { CHUNK, REGION } from './geometry.js';
+import { CHUNK, REGION, eachPiece } from './geometry.js';
 import * as pool from './memory-pool.js';
 import { SnapshotSet, type Snapshot } from './snapshot.js';
 
@@ -240,27 +240,16 @@ export class ChunkedMemory implements Memory {
   // read()/write() would make V8 allocate a context on every call, fast path or not.
 
   private readAcross(offset: number, target: Uint8Array): void {
-    this.eachChunkPiece(offset, target.length, (ci, at, pos, n) => target.set(this.chunks[ci]!.subarray(at, at + n), pos));
+    eachPiece(offset, target.length, CHUNK, (ci, at, pos, n) => target.set(this.chunks[ci]!.subarray(at, at + n), pos));
   }
 
   private writeAcross(offset: number, src: Uint8Array): void {
-    this.eachChunkPiece(offset, src.length, (ci, at, pos, n) => {
+    eachPiece(offset, src.length, CHUNK, (ci, at, pos, n) => {
       this.chunks[ci]!.set(src.subarray(pos, pos + n), at);
       if (this.touched !== null) this.touch(ci, at, n);
     });
   }
 
-  /** Calls fn(chunk index, offset in chunk, offset in the range, length) for each piece. */
-  private eachChunkPiece(offset: number, length: number, fn: (ci: number, at: number, pos: number, n: number) => void): void {
-    for (let pos = 0; pos < length;) {
-      const abs = offset + pos;
-      const ci = Math.floor(abs / CHUNK);
-      const at = abs - ci * CHUNK;
-      const n = Math.min(length - pos, CHUNK - at);
-      fn(ci, at, pos, n);
-      pos += n;
-    }
-  }
 
 
 

@@ -17,7 +17,7 @@
  * pages are never written, so one copy is shared by every snapshot that needs it.
  */
 import { assert } from '../errno/index.js';
-import { CHUNK, PAGE } from './geometry.js';
+import { CHUNK, PAGE, eachPiece } from './geometry.js';
 import type { Memory } from './memory.js';
 
 /** Anything a snapshot or overlay can read its base bytes from. */
@@ -39,17 +39,11 @@ export interface ByteSource {
  * the crash harness's durable images).
  */
 export function readPaged(offset: number, target: Uint8Array, pageOf: (p: number) => Uint8Array | undefined, base: ByteSource): void {
-  let pos = 0;
-  while (pos < target.length) {
-    const abs = offset + pos;
-    const p = Math.floor(abs / PAGE);
-    const at = abs - p * PAGE;
-    const n = Math.min(target.length - pos, PAGE - at);
+  eachPiece(offset, target.length, PAGE, (p, at, pos, n) => {
     const own = pageOf(p);
     if (own !== undefined) target.set(own.subarray(at, at + n), pos);
-    else base.read(abs, target.subarray(pos, pos + n));
-    pos += n;
-  }
+    else base.read(offset + pos, target.subarray(pos, pos + n));
+  });
 }
 
 export class SnapshotSet {
@@ -207,15 +201,7 @@ export class OverlayMemory implements Memory {
 
   write(offset: number, src: Uint8Array): void {
     if (this.snapshots.live) this.snapshots.preserve(offset, src.length);
-    let pos = 0;
-    while (pos < src.length) {
-      const abs = offset + pos;
-      const p = Math.floor(abs / PAGE);
-      const at = abs - p * PAGE;
-      const n = Math.min(src.length - pos, PAGE - at);
-      this.writablePage(p).set(src.subarray(pos, pos + n), at);
-      pos += n;
-    }
+    eachPiece(offset, src.length, PAGE, (p, at, pos, n) => this.writablePage(p).set(src.subarray(pos, pos + n), at));
   }
 
   peek(offset: number, length: number): Uint8Array {

@@ -25,23 +25,17 @@ const OPS: Array<{ name: string; inside: (fs: Filesystem, fd: number) => void; o
   { name: 'collapse', inside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_COLLAPSE_RANGE, 8 * K, K), outside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_COLLAPSE_RANGE, 48 * K, K), sizeChange: true },
   { name: 'insert', inside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_INSERT_RANGE, 8 * K, K), outside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_INSERT_RANGE, 48 * K, K), sizeChange: true },
   { name: 'unshare', inside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE, 16 * K, K), outside: (fs, fd) => fs.fallocateSync(fd, FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE, 48 * K, K), sizeChange: false },
-  { name: 'clone into', inside: (fs, fd) => cloneFrom(fs, fd, 16 * K), outside: (fs, fd) => cloneFrom(fs, fd, 48 * K), sizeChange: false },
-  { name: 'dedupe into', inside: (fs, fd) => dedupeFrom(fs, fd, 16 * K), outside: (fs, fd) => dedupeFrom(fs, fd, 48 * K), sizeChange: false },
+  { name: 'clone into', inside: (fs, fd) => shareFrom(fs, fd, 16 * K, 'clone'), outside: (fs, fd) => shareFrom(fs, fd, 48 * K, 'clone'), sizeChange: false },
+  { name: 'dedupe into', inside: (fs, fd) => shareFrom(fs, fd, 16 * K, 'dedupe'), outside: (fs, fd) => shareFrom(fs, fd, 48 * K, 'dedupe'), sizeChange: false },
   { name: 'reflink from', inside: (fs) => fs.copyFileSync('/d', '/copy', COPYFILE_FICLONE_FORCE), outside: (fs) => fs.copyFileSync('/d', '/copy', COPYFILE_FICLONE_FORCE), sizeChange: false },
 ];
 
-function cloneFrom(fs: Filesystem, fd: number, at: number): void {
+/** Clone or dedupe K bytes of /other into fd at `at`. */
+function shareFrom(fs: Filesystem, fd: number, at: number, how: 'clone' | 'dedupe'): void {
   const s = fs.openSync('/other', 'r');
   try {
-    fs.cloneRangeSync(s, 0, fd, at, K);
-  } finally {
-    fs.closeSync(s);
-  }
-}
-function dedupeFrom(fs: Filesystem, fd: number, at: number): void {
-  const s = fs.openSync('/other', 'r');
-  try {
-    fs.dedupeRangeSync(s, 0, fd, at, K);
+    if (how === 'clone') fs.cloneRangeSync(s, 0, fd, at, K);
+    else fs.dedupeRangeSync(s, 0, fd, at, K);
   } finally {
     fs.closeSync(s);
   }

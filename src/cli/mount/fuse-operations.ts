@@ -48,9 +48,9 @@ export function fuseOperations(
         handles.add(fs.openSync(path, constants.O_CREAT | constants.O_RDWR, mode & PERMISSION_BITS))),
     release: (path, fh, cb) => reply(cb, 'release', path, () => fs.closeSync(handles.remove(fh, 'close'))),
     read: (path, fh, buf, length, position, cb) =>
-      count(cb, 'read', path, () => readFully(fs, handles.fd(fh, 'read'), buf, length, position)),
+      count(cb, 'read', path, () => fully(fs.readSync, fs, handles.fd(fh, 'read'), buf, length, position)),
     write: (path, fh, buf, length, position, cb) =>
-      count(cb, 'write', path, () => writeFully(fs, handles.fd(fh, 'write'), buf, length, position)),
+      count(cb, 'write', path, () => fully(fs.writeSync, fs, handles.fd(fh, 'write'), buf, length, position)),
     ftruncate: (path, fh, size, cb) =>
       reply(cb, 'ftruncate', path, () =>
         fh === 0 ? fs.truncateSync(path, size) : fs.ftruncateSync(handles.fd(fh, 'ftruncate'), size)),
@@ -161,21 +161,14 @@ function toFuseStatfs(s: MountableStatfs): Fuse.Statfs {
   };
 }
 
-/** FUSE treats a short read as end of file, so keep reading until `length` or a 0. */
-function readFully(fs: MountableFs, fd: number, buf: Uint8Array, length: number, position: number): number {
+/**
+ * FUSE hands a short count straight back to the caller (a short read reads as end of file), so
+ * keep calling `io` (fs.readSync or fs.writeSync) until `length` bytes are done or it returns 0.
+ */
+function fully(io: MountableFs['readSync'] | MountableFs['writeSync'], fs: MountableFs, fd: number, buf: Uint8Array, length: number, position: number): number {
   let done = 0;
   while (done < length) {
-    const n = fs.readSync(fd, buf, done, length - done, position + done);
-    if (n <= 0) break;
-    done += n;
-  }
-  return done;
-}
-
-function writeFully(fs: MountableFs, fd: number, buf: Uint8Array, length: number, position: number): number {
-  let done = 0;
-  while (done < length) {
-    const n = fs.writeSync(fd, buf, done, length - done, position + done);
+    const n = io.call(fs, fd, buf, done, length - done, position + done);
     if (n <= 0) break;
     done += n;
   }
