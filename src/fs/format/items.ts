@@ -91,12 +91,17 @@ const KINDS: readonly MapKind[] = ['mapped', 'unwritten', 'hole'];
 const align4 = (n: number) => (n + 3) & ~3;
 export const align8 = (n: number) => (n + 7) & ~7;
 
+/** Bytes of a LINK item naming `name` (the image writer sizes directories without making items). */
+export function linkItemBytes(name: string): number {
+  return align4(16 + utf8Length(name));
+}
+
 /** Bytes an item takes once encoded (names are measured in UTF-8). */
 export function itemBytes(it: Item): number {
   switch (it.t) {
     case 'inode': return INODE_ITEM_BYTES;
     case 'ifree': case 'orphan': case 'unorphan': return 8;
-    case 'link': return align4(16 + utf8Length(it.name));
+    case 'link': return linkItemBytes(it.name);
     case 'unlink': return align4(12 + utf8Length(it.name));
     case 'map': return MAP_ITEM_BYTES;
     case 'symlink': return align4(12 + utf8Length(it.target));

@@ -10,7 +10,7 @@
  * current image's blocks. `state` marks which entries of the new index are loaded, for
  * MetaState.rebaseImage once the image is committed.
  */
-import { GROUP, INODE_ITEM_BYTES, ImageTop, MAP_ITEM_BYTES, encodeItem, encodeTop, itemBytes, sealGroup, topLayout, utf8Length } from '../format/index.js';
+import { GROUP, INODE_ITEM_BYTES, ImageTop, MAP_ITEM_BYTES, encodeItem, encodeTop, itemBytes, linkItemBytes, sealGroup, topLayout } from '../format/index.js';
 import type { Inode } from './inode.js';
 import type { Extent } from '../alloc/index.js';
 import { LOADED, UNLOADED, type MetaState } from './meta-state.js';
@@ -115,7 +115,6 @@ function groupSize(ino: Inode): number {
   let size = GROUP.header + INODE_ITEM_BYTES + ino.extents.count * MAP_ITEM_BYTES;
   if (ino.type === 'symlink') size += itemBytes({ t: 'symlink', ino: ino.ino, target: ino.target });
   if (ino.xattrs !== null) for (const [name, value] of ino.xattrs) size += itemBytes({ t: 'xset', ino: ino.ino, name, value });
-  // LINK: 16 bytes and the name, to a multiple of 4 (items.ts).
-  if (ino.entries !== null) for (const name of ino.entries.keys()) size += (16 + utf8Length(name) + 3) & ~3;
+  if (ino.entries !== null) for (const name of ino.entries.keys()) size += linkItemBytes(name);
   return size;
 }
