@@ -12,12 +12,13 @@
  * largest (the caller gets a shorter piece and asks again).
  * Invariant: free extents never overlap or touch (touching ones are merged); both indexes hold
  * the same extents.
- * Representation: each index is parallel number arrays (no object or pair array per extent).
- * An allocation usually trims one extent at its front: that is an in-place edit of the block
- * index and a short move in the size index, with no splice (every splice allocates the array of
- * what it removed, and this runs on every write).
+ * Representation: each index is parallel Float64Arrays of `n` used slots (no object or pair
+ * array per extent), grown by doubling. An allocation usually trims one extent at its front:
+ * that is an in-place edit of the block index and a short move in the size index. Inserting and
+ * removing slots is copyWithin (a memmove that allocates nothing; Array.splice allocated the
+ * array of what it removed, and this runs on every write).
  */
-import { assert } from '../../errno/index.js';
+import { assert, fail } from '../../errno/index.js';
 
 export interface Extent {
   pblk: number;
@@ -25,12 +26,13 @@ export interface Extent {
 }
 
 export class FreeSpace {
-  /** bnobt: starts and lengths sorted by start. */
-  private starts: number[] = [];
-  private lens: number[] = [];
-  /** cntbt: (sizeLen[k], sizeStart[k]) sorted by length then start. */
-  private sizeLen: number[] = [];
-  private sizeStart: number[] = [];
+  /** bnobt: starts and lengths sorted by start, slots [0, n). */
+  private starts = new Float64Array(INITIAL);
+  private lens = new Float64Array(INITIAL);
+  /** cntbt: (sizeLen[k], sizeStart[k]) sorted by length then start, slots [0, n). */
+  private sizeLen = new Float64Array(INITIAL);
+  private sizeStart = new Float64Array(INITIAL);
+  private n = 0;
   private total = 0;
 
   get freeBlocks(): number {
@@ -38,20 +40,22 @@ export class FreeSpace {
   }
 
   get extentCount(): number {
-    return this.starts.length;
+    return this.n;
   }
 
   get largest(): number {
-    return this.sizeLen.length === 0 ? 0 : this.sizeLen[this.sizeLen.length - 1]!;
+    return this.n === 0 ? 0 : this.sizeLen[this.n - 1]!;
   }
 
   extents(): Extent[] {
-    return this.starts.map((pblk, i) => ({ pblk, count: this.lens[i]! }));
+    const out: Extent[] = [];
+    for (let i = 0; i < this.n; i++) out.push({ pblk: this.starts[i]!, count: this.lens[i]! });
+    return out;
   }
 
   alloc(count: number, goal = -1): Extent | null {
     assert(count > 0, 'alloc of zero blocks');
-    if (this.starts.length === 0) return null;
+    if (this.n === 0) return null;
     if (goal >= 0) {
       const i = this.findContaining(goal);
       if (i >= 0) {
@@ -61,7 +65,7 @@ export class FreeSpace {
         return { pblk: goal, count: n };
       }
     }
-    const j = Math.min(this.lowerBoundSize(count, -1), this.sizeLen.length - 1);
+    const j = Math.min(this.lowerBoundSize(count, -1), this.n - 1);
     const n = Math.min(count, this.sizeLen[j]!);
     const pblk = this.sizeStart[j]!;
     this.take(pblk, n);
@@ -70,10 +74,11 @@ export class FreeSpace {
 
   free(pblk: number, count: number): void {
     if (count === 0) return;
-    let i = upperBound(this.starts, pblk); // first extent starting after pblk
+    let i = upperBound(this.starts, this.n, pblk); // first extent starting after pblk
     const prev = i - 1;
-    assert(prev < 0 || this.starts[prev]! + this.lens[prev]! <= pblk, `double free of block ${pblk}`);
-    assert(i >= this.starts.length || pblk + count <= this.starts[i]!, `double free of blocks ${pblk}+${count}`);
+    // Messages built only on failure: this runs on every write, and a template literal is not free.
+    if (prev >= 0 && this.starts[prev]! + this.lens[prev]! > pblk) fail(`double free of block ${pblk}`);
+    if (i < this.n && pblk + count > this.starts[i]!) fail(`double free of blocks ${pblk}+${count}`);
     let start = pblk;
     let len = count;
     if (prev >= 0 && this.starts[prev]! + this.lens[prev]! === pblk) {
@@ -82,7 +87,7 @@ export class FreeSpace {
       this.removeAt(prev);
       i = prev;
     }
-    if (i < this.starts.length && this.starts[i] === pblk + count) {
+    if (i < this.n && this.starts[i] === pblk + count) {
       len += this.lens[i]!;
       this.removeAt(i);
     }
@@ -91,7 +96,7 @@ export class FreeSpace {
   }
 
   claim(pblk: number, count: number): void {
-    assert(this.isFree(pblk, count), `claim of blocks ${pblk}+${count} that are not free`);
+    if (!this.isFree(pblk, count)) fail(`claim of blocks ${pblk}+${count} that are not free`);
     this.take(pblk, count);
   }
 
@@ -103,8 +108,8 @@ export class FreeSpace {
   /** Free blocks overlapping [pblk, pblk+count), as extents (for fsck). */
   freeWithin(pblk: number, count: number): Extent[] {
     const out: Extent[] = [];
-    let i = Math.max(0, upperBound(this.starts, pblk) - 1);
-    for (; i < this.starts.length && this.starts[i]! < pblk + count; i++) {
+    let i = Math.max(0, upperBound(this.starts, this.n, pblk) - 1);
+    for (; i < this.n && this.starts[i]! < pblk + count; i++) {
       const s = Math.max(pblk, this.starts[i]!);
       const e = Math.min(pblk + count, this.starts[i]! + this.lens[i]!);
       if (e > s) out.push({ pblk: s, count: e - s });
@@ -115,7 +120,7 @@ export class FreeSpace {
   // --- internals ---------------------------------------------------------------------------
 
   private findContaining(pblk: number): number {
-    const i = upperBound(this.starts, pblk) - 1;
+    const i = upperBound(this.starts, this.n, pblk) - 1;
     return i >= 0 && pblk < this.starts[i]! + this.lens[i]! ? i : -1;
   }
 
@@ -140,23 +145,42 @@ export class FreeSpace {
   }
 
   private insert(start: number, len: number): void {
-    const i = upperBound(this.starts, start);
-    this.starts.splice(i, 0, start);
-    this.lens.splice(i, 0, len);
+    if (this.n === this.starts.length) this.grow();
+    const i = upperBound(this.starts, this.n, start);
     const j = this.lowerBoundSize(len, start);
-    this.sizeLen.splice(j, 0, len);
-    this.sizeStart.splice(j, 0, start);
+    const n = this.n++;
+    this.starts.copyWithin(i + 1, i, n);
+    this.lens.copyWithin(i + 1, i, n);
+    this.starts[i] = start;
+    this.lens[i] = len;
+    this.sizeLen.copyWithin(j + 1, j, n);
+    this.sizeStart.copyWithin(j + 1, j, n);
+    this.sizeLen[j] = len;
+    this.sizeStart[j] = start;
   }
 
   private removeAt(i: number): void {
     const start = this.starts[i]!;
     const len = this.lens[i]!;
-    this.starts.splice(i, 1);
-    this.lens.splice(i, 1);
     const j = this.lowerBoundSize(len, start);
     assert(this.sizeStart[j] === start && this.sizeLen[j] === len, 'size index out of step with block index');
-    this.sizeLen.splice(j, 1);
-    this.sizeStart.splice(j, 1);
+    const n = this.n--;
+    this.starts.copyWithin(i, i + 1, n);
+    this.lens.copyWithin(i, i + 1, n);
+    this.sizeLen.copyWithin(j, j + 1, n);
+    this.sizeStart.copyWithin(j, j + 1, n);
+  }
+
+  private grow(): void {
+    const more = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.starts = more(this.starts);
+    this.lens = more(this.lens);
+    this.sizeLen = more(this.sizeLen);
+    this.sizeStart = more(this.sizeStart);
   }
 
   /** The extent (oldLen, oldStart) of the size index is now (len, start): move it into place. */
@@ -181,7 +205,7 @@ export class FreeSpace {
     const L = this.sizeLen;
     const S = this.sizeStart;
     let lo = 0;
-    let hi = L.length;
+    let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (L[mid]! < len || (L[mid] === len && S[mid]! < start)) lo = mid + 1;
@@ -191,10 +215,13 @@ export class FreeSpace {
   }
 }
 
-/** First index with starts[i] > x. */
-function upperBound(a: number[], x: number): number {
+/** Initial slots per index (doubled as needed). */
+const INITIAL = 16;
+
+/** First index in [0, n) with a[i] > x. */
+function upperBound(a: Float64Array, n: number, x: number): number {
   let lo = 0;
-  let hi = a.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (a[mid]! <= x) lo = mid + 1;
