@@ -12,13 +12,14 @@
  * claimMeta/releaseMeta. Callers hold the filesystem lock (everything is synchronous).
  */
 import { assert } from '../../errno/index.js';
+import { BlockBitmap } from './block-bitmap.js';
 import { type Extent, FreeSpace } from './free-space.js';
 
 export class BlockSpace {
   readonly free = new FreeSpace();
   /** Refcounts of shared blocks (>= 2). A referenced block absent here has refcount 1. */
   private readonly shared = new Map<number, number>();
-  private readonly reserved = new Set<number>();
+  private readonly reserved = new BlockBitmap();
   private readonly quarantined = new Map<number, number>(); // pblk -> holds
   private readonly deadQuarantined = new Set<number>(); // unreferenced, waiting for unquarantine
   readonly firstData: number;
@@ -183,7 +184,7 @@ export class BlockSpace {
     // Everything not referenced, as sorted [start, end) pairs: free extents and the exclusions.
     const gaps: Array<[number, number]> = this.free.extents().map((e) => [e.pblk, e.pblk + e.count]);
     for (const e of exclude) gaps.push([e.pblk, e.pblk + e.count]);
-    for (const b of this.reserved) gaps.push([b, b + 1]);
+    for (const b of this.reserved.blocks()) gaps.push([b, b + 1]);
     for (const b of this.deadQuarantined) gaps.push([b, b + 1]);
     gaps.sort((a, b) => a[0] - b[0]);
     const shared = [...this.shared.keys()].sort((a, b) => a - b);
