@@ -103,7 +103,8 @@ export class FilesystemBase {
       const off = offsetOrPosition ?? 0;
       const len = typeof lengthOrEncoding === 'number' ? lengthOrEncoding : data.byteLength - off;
       if (off < 0 || len < 0 || off + len > data.byteLength) throw fsError('EINVAL', 'write', { detail: 'offset/length outside the buffer' });
-      bytes = new Uint8Array(data.buffer, data.byteOffset + off, len);
+      // The caller's own Uint8Array when it is written whole (a view per write is garbage).
+      bytes = off === 0 && len === data.byteLength && data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset + off, len);
       pos = position ?? null;
     }
     return this.writeAt(f, bytes, pos);

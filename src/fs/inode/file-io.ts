@@ -5,8 +5,8 @@
  *   readData(core, inode, target, position) -> bytes read (clipped at EOF; holes read as zero)
  *   writeData(txn, inode, src, position)     builds a write: new blocks, their data stored and
  *                                            flushed, MAP items and the new size
- *   storeBlocks(txn, inode, lblk, count, fill) the COW primitive shared by write, truncate,
- *                                            punch/zero edges and unshare
+ *   storeBlocks(txn, inode, lblk, count, fill, path?, src?, srcPos?) the COW primitive shared
+ *                                            by write, truncate, punch/zero edges and unshare
  *
  * Atomicity of a write: the new data goes to freshly reserved blocks, never over live ones, and
  * only the commit record maps them in; a crash before the commit point leaves the old blocks
@@ -15,7 +15,7 @@
  * Bytes past EOF inside the last block may be stale; zeroStaleTail() clears them before EOF
  * moves over them, and readBlock() never returns them.
  */
-import { fsError } from '../../errno/index.js';
+import { assert, fsError } from '../../errno/index.js';
 import { BLOCK } from '../format/index.js';
 import type { FsCore } from './fs-core.js';
 import type { Inode } from './inode.js';
@@ -56,16 +56,11 @@ export function writeData(txn: Txn, inode: Inode, src: Uint8Array, position: num
   const b1 = Math.ceil(end / BLOCK);
   // A write that starts past the old last block leaves that block's stale tail under the new EOF.
   if (end > a.size && Math.floor(a.size / BLOCK) < b0) zeroStaleTail(txn, inode, a.size, end, path);
-  forEachPinnedRun(core, inode, b0, b1, (lblk, count, pinned) => {
-    const fill = (block: Uint8Array, lb: number) => composeBlock(core, inode, a.size, block, lb, src, position);
-    // Blocks the write covers whole are stored straight from the caller's buffer.
-    const direct = (lb: number, n: number) => {
-      const off = lb * BLOCK - position;
-      return off >= 0 && off + n * BLOCK <= len ? src.subarray(off, off + n * BLOCK) : null;
-    };
-    if (pinned) writeInPlace(core, inode, lblk, count, src, position);
-    else storeBlocks(txn, inode, lblk, count, fill, path, direct);
-  });
+  // Only a write with a partial first or last block composes blocks from old and new bytes
+  // (made in a helper: a closure here would cost every write a context).
+  const fill = position % BLOCK === 0 && end % BLOCK === 0 ? null : composer(core, inode, a.size, src, position);
+  if (!core.guard.pinned(inode, b0 * BLOCK, (b1 - b0) * BLOCK)) storeBlocks(txn, inode, b0, b1 - b0, fill, path, src, position);
+  else writePinned(txn, inode, b0, b1, fill, src, position, path);
   if (end > a.size) a.size = end;
   const t = now();
   a.mtime = t;
@@ -73,30 +68,49 @@ export function writeData(txn: Txn, inode: Inode, src: Uint8Array, position: num
   return len;
 }
 
+/** New contents of block lb composed by composeBlock (a write's partial blocks). */
+type Fill = (block: Uint8Array, lb: number) => void;
+
+function composer(core: FsCore, inode: Inode, oldSize: number, src: Uint8Array, position: number): Fill {
+  return (block, lb) => composeBlock(core, inode, oldSize, block, lb, src, position);
+}
+
+/** A write over a range a seal pins in part: pinned runs in place, the rest copy-on-write. */
+function writePinned(txn: Txn, inode: Inode, b0: number, b1: number, fill: Fill | null, src: Uint8Array, position: number, path?: string): void {
+  forEachPinnedRun(txn.core, inode, b0, b1, (lblk, count, pinned) => {
+    if (pinned) writeInPlace(txn.core, inode, lblk, count, src, position);
+    else storeBlocks(txn, inode, lblk, count, fill, path, src, position);
+  });
+}
+
 /**
- * Copy-on-write of logical blocks [lblk, lblk+count) into fresh blocks; `fill(block, lb)`
- * produces each block's new contents. Full blocks of a write are stored straight from the
- * caller's buffer when `direct` hands out the matching slice (one copy, no staging).
+ * Copy-on-write of logical blocks [lblk, lblk+count) into fresh blocks. Blocks that `src` (the
+ * bytes of a write at file offset `srcPos`) covers whole are stored straight from it: one copy,
+ * no staging. `fill(block, lb)` produces every other block's new contents.
  */
 export function storeBlocks(
-  txn: Txn, inode: Inode, lblk: number, count: number, fill: (block: Uint8Array, lb: number) => void,
-  path?: string, direct?: (lb: number, n: number) => Uint8Array | null,
+  txn: Txn, inode: Inode, lblk: number, count: number, fill: Fill | null,
+  path?: string, src?: Uint8Array, srcPos = 0,
 ): void {
   const got = txn.reserve(count, inode.extents.goalFor(lblk), path);
   let lb = lblk;
   let block: Uint8Array | null = null;
   for (const e of got) {
-    const whole = direct?.(lb, e.count) ?? null;
-    if (whole !== null) {
-      txn.core.storeData(e.pblk, whole);
-    } else if (e.count > 1) {
-      const run = new Uint8Array(e.count * BLOCK);
-      for (let i = 0; i < e.count; i++) fill(run.subarray(i * BLOCK, (i + 1) * BLOCK), lb + i);
-      txn.core.storeData(e.pblk, run);
+    const off = lb * BLOCK - srcPos;
+    if (src !== undefined && off >= 0 && off + e.count * BLOCK <= src.length) {
+      const n = e.count * BLOCK;
+      txn.core.storeData(e.pblk, off === 0 && n === src.length ? src : src.subarray(off, off + n));
     } else {
-      block ??= new Uint8Array(BLOCK);
-      fill(block, lb);
-      txn.core.storeData(e.pblk, block);
+      assert(fill !== null, 'a block the source does not cover has nothing to fill it');
+      if (e.count > 1) {
+        const run = new Uint8Array(e.count * BLOCK);
+        for (let i = 0; i < e.count; i++) fill(run.subarray(i * BLOCK, (i + 1) * BLOCK), lb + i);
+        txn.core.storeData(e.pblk, run);
+      } else {
+        block ??= new Uint8Array(BLOCK);
+        fill(block, lb);
+        txn.core.storeData(e.pblk, block);
+      }
     }
     txn.add({ t: 'map', ino: inode.ino, lblk: lb, count: e.count, pblk: e.pblk, kind: 'mapped' });
     lb += e.count;

@@ -52,6 +52,8 @@ export class MetaState {
   private image: CheckpointImage | null = null;
   private state: Uint8Array = new Uint8Array(0);
   private unloaded = 0;
+  /** apply()'s list of displaced extents, kept between calls. */
+  private readonly unrefs: Extent[] = [];
   /** Groups read and decoded since mount (tests, diagnostics). */
   groupsLoaded = 0;
 
@@ -85,9 +87,13 @@ export class MetaState {
   }
 
   apply(items: readonly Item[]): void {
-    const unrefs: Extent[] = [];
-    for (const it of items) this.applyOne(it, unrefs, false);
-    for (const e of unrefs) this.space.unref(e.pblk, e.count);
+    const unrefs = this.unrefs; // reused: apply runs on every operation and never nests
+    try {
+      for (const it of items) this.applyOne(it, unrefs, false);
+      for (const e of unrefs) this.space.unref(e.pblk, e.count);
+    } finally {
+      unrefs.length = 0;
+    }
   }
 
   /**
@@ -218,7 +224,7 @@ export class MetaState {
     switch (it.t) {
       case 'inode': {
         // The item's attributes become the inode's: items are never reused after apply (a Txn
-        // is dead once committed, decoded items are fresh), so no copy is needed. get() loads
+        // lets go of them once committed, decoded items are fresh), so no copy is needed. get() loads
         // an unloaded inode first, so its entries and extents are not lost.
         const cur = image ? undefined : this.get(it.ino);
         if (cur !== undefined) cur.attrs = it.inode;

@@ -6,6 +6,10 @@
  *
  * Invariant: reserved blocks are either mapped by an item of this Txn when it commits, or
  * given back by abort(). Callers pair build/commit with abort in `finally`-style code.
+ *
+ * A Txn lives only inside transact(), which recycles it for the next operation: its arrays keep
+ * their capacity, so a write does not allocate five arrays and their backing stores (that was a
+ * fifth of the garbage of a 4 KiB write). Nothing may keep a Txn or its arrays past transact().
  */
 import type { Extent } from '../alloc/index.js';
 import type { DiskInode, Item, Opcode } from '../format/index.js';
@@ -13,11 +17,13 @@ import type { FsCore } from './fs-core.js';
 import { Inode, copyAttrs } from './inode.js';
 
 export class Txn {
-  readonly core: FsCore;
-  readonly opcode: Opcode;
-  readonly syscall: string;
+  core: FsCore;
+  opcode: Opcode;
+  syscall: string;
   readonly items: Item[] = [];
   readonly reserved: Extent[] = [];
+  /** What commit() hands to the core: attribute items, then `items`. */
+  private readonly all: Item[] = [];
   /** Attribute updates, folded into one INODE item per inode at commit. */
   // Two short parallel arrays, not a Map: a transaction touches one to four inodes, and a Map
   // per operation was a measurable share of the commit path's garbage.
@@ -54,7 +60,7 @@ export class Txn {
 
   reserve(blocks: number, goal: number, path?: string): Extent[] {
     const got = this.core.reserve(blocks, goal, this.syscall, path);
-    this.reserved.push(...got);
+    for (const e of got) this.reserved.push(e); // (a spread would copy `got` first)
     return got;
   }
 
@@ -65,7 +71,7 @@ export class Txn {
   /** Commits: attribute items go first so that later items may name new inodes. */
   commit(): void {
     this.done = true;
-    const all: Item[] = [];
+    const all = this.all;
     for (let k = 0; k < this.attrInos.length; k++) all.push({ t: 'inode', ino: this.attrInos[k]!, inode: this.attrVals[k]! });
     for (const it of this.items) all.push(it);
     this.core.commit(this.opcode, all, this.reserved, this.syscall);
@@ -77,16 +83,42 @@ export class Txn {
     this.done = true;
     this.core.space.unreserve(this.reserved);
   }
+
+  /** Empties the Txn for reuse: drops every reference it holds (items, attributes, extents). */
+  recycle(core: FsCore, opcode: Opcode, syscall: string): void {
+    this.core = core;
+    this.opcode = opcode;
+    this.syscall = syscall;
+    this.items.length = 0;
+    this.reserved.length = 0;
+    this.all.length = 0;
+    this.attrInos.length = 0;
+    this.attrVals.length = 0;
+    this.done = false;
+  }
 }
 
-/** Runs `build` in a fresh Txn and commits it; aborts on any throw. Returns build's result. */
+/**
+ * The Txn transact() hands out next, or null while it is in use. One is enough: operations do
+ * not nest, except through callbacks (a lease break's handler may call into another filesystem),
+ * and a nested transact() simply makes its own.
+ */
+let spare: Txn | null = null;
+
+/** Runs `build` in an empty Txn and commits it; aborts on any throw. Returns build's result. */
 export function transact<T>(core: FsCore, opcode: Opcode, syscall: string, build: (t: Txn) => T): T {
-  const t = new Txn(core, opcode, syscall);
+  let t = spare;
+  spare = null;
+  if (t === null) t = new Txn(core, opcode, syscall);
+  else t.recycle(core, opcode, syscall);
   try {
     const r = build(t);
     t.commit();
     return r;
   } finally {
     t.abort();
+    // Emptied now, not at the next use: a parked Txn must not keep items or extents alive.
+    t.recycle(core, opcode, syscall);
+    spare = t;
   }
 }
