@@ -12,9 +12,14 @@
  *
  * Representation: the sorted extents cut into leaves of at most LEAF_MAX (a one-level B-tree).
  * A random overwrite of a copy-on-write file splits an extent per write, so a fragmented file
- * has tens of thousands of extents; in one flat array every set() paid an O(n) splice (half
- * the time of a 4 KiB random overwrite at 16K extents). Now set() touches one leaf plus a
- * binary search over the leaves. extents() flattens on demand and caches until the next change.
+ * has tens of thousands of extents; in one flat array every set() paid an O(n) splice. Now set()
+ * touches one leaf plus a binary search over the leaves' first blocks.
+ * A leaf is one plain number array of (lblk, count, pblk, kind) quadruples, which V8 stores
+ * unboxed and contiguous; the leaves' first lblks are a number array of their own. A search is
+ * then two binary searches over flat numbers: with an object per extent it chased three or four
+ * pointers per probe, and after the data copies of a write had evicted them, each was a cache
+ * miss (a measurable part of a 4 KiB random overwrite). extents() makes FileExtent objects on
+ * demand and caches them until the next change.
  */
 import { assert } from '../../errno/index.js';
 
@@ -31,13 +36,29 @@ export type Mapping =
   | { kind: 'hole'; lblk: number; count: number }
   | { kind: ExtentKind; lblk: number; count: number; pblk: number };
 
+/** A leaf's stride and the offsets of the fields in each quadruple. */
+const S = 4;
+const L = 0;
+const C = 1;
+const P = 2;
+const K = 3;
+const KINDS: readonly ExtentKind[] = ['mapped', 'unwritten'];
+const LEAF_MAX = 64;
+
 export class ExtentMap {
-  /** Consecutive runs of the sorted extents; no leaf is empty. */
-  private leaves: FileExtent[][] = [];
+  /** Consecutive runs of the sorted extents, S numbers per extent; no leaf is empty. */
+  private leaves: number[][] = [];
+  /** firsts[k] is the lblk of leaves[k]'s first extent. */
+  private firsts: number[] = [];
   private n = 0;
   private nblocks = 0;
   /** extents() as one array, until the next change. */
   private flat: FileExtent[] | null = null;
+  /** Results of locate(), insertAt() and prevPos(): positions (leaf, index). Fields: hot path. */
+  private pl = 0;
+  private pi = 0;
+  private ql = -1;
+  private qi = 0;
 
   get count(): number {
     return this.n;
@@ -51,39 +72,51 @@ export class ExtentMap {
   /** One past the last mapped logical block (0 when empty). */
   get endBlock(): number {
     const leaf = this.leaves[this.leaves.length - 1];
-    const last = leaf?.[leaf.length - 1];
-    return last === undefined ? 0 : last.lblk + last.count;
+    if (leaf === undefined) return 0;
+    const b = leaf.length - S;
+    return leaf[b + L]! + leaf[b + C]!;
   }
 
   extents(): readonly FileExtent[] {
-    return (this.flat ??= this.leaves.flat());
+    if (this.flat !== null) return this.flat;
+    const out: FileExtent[] = [];
+    for (const leaf of this.leaves) {
+      for (let b = 0; b < leaf.length; b += S) out.push({ lblk: leaf[b + L]!, count: leaf[b + C]!, pblk: leaf[b + P]!, kind: KINDS[leaf[b + K]!]! });
+    }
+    return (this.flat = out);
   }
 
   /** The physical block right after the extent ending at lblk, if any: the allocation goal. */
   goalFor(lblk: number): number {
     this.locate(lblk);
-    const e = this.prevOf(this.pl, this.pi);
-    if (e === undefined) return -1;
-    return e.pblk + Math.min(e.count, lblk - e.lblk);
+    this.prevPos(this.pl, this.pi);
+    if (this.ql < 0) return -1;
+    const leaf = this.leaves[this.ql]!;
+    const b = this.qi * S;
+    return leaf[b + P]! + Math.min(leaf[b + C]!, lblk - leaf[b + L]!);
   }
 
   lookup(lblk: number, maxCount: number): Mapping {
     this.locate(lblk);
-    const e = this.prevOf(this.pl, this.pi);
-    if (e !== undefined && lblk < e.lblk + e.count) {
-      const count = Math.min(maxCount, e.lblk + e.count - lblk);
-      return { kind: e.kind, lblk, count, pblk: e.pblk + (lblk - e.lblk) };
+    this.prevPos(this.pl, this.pi);
+    if (this.ql >= 0) {
+      const leaf = this.leaves[this.ql]!;
+      const b = this.qi * S;
+      const elb = leaf[b + L]!;
+      const ec = leaf[b + C]!;
+      if (lblk < elb + ec) return { kind: KINDS[leaf[b + K]!]!, lblk, count: Math.min(maxCount, elb + ec - lblk), pblk: leaf[b + P]! + (lblk - elb) };
     }
-    const next = this.leaves[this.pl]?.[this.pi];
-    const count = next === undefined ? maxCount : Math.min(maxCount, next.lblk - lblk);
+    const next = this.leaves[this.pl];
+    const nb = this.pi * S;
+    const count = next === undefined || nb >= next.length ? maxCount : Math.min(maxCount, next[nb + L]! - lblk);
     return { kind: 'hole', lblk, count };
   }
 
   /**
    * Maps [lblk, lblk+count) to pblk.. (or to a hole when kind is 'hole'). Pushes onto `displaced`
    * (and returns it) the physical pieces that were mapped there before, whose references the
-   * caller gives up. Runs on every write: extents are trimmed in place, positions live in two
-   * fields, and nothing is allocated but the new extent and the displaced pieces.
+   * caller gives up. Runs on every write: extents are trimmed in place, positions live in
+   * fields, and nothing is allocated but the displaced pieces.
    */
   set(lblk: number, count: number, pblk: number, kind: ExtentKind | 'hole', displaced: Array<{ pblk: number; count: number }> = []): Array<{ pblk: number; count: number }> {
     assert(count > 0, 'extent map set of zero blocks');
@@ -93,55 +126,76 @@ export class ExtentMap {
     this.locate(lblk);
     let li = this.pl;
     let i = this.pi;
-    const prev = this.prevOf(li, i);
-    if (prev !== undefined && prev.lblk === lblk) {
-      // It starts at lblk: step 2 takes it from its own position.
-      if (i > 0) i--;
-      else [li, i] = [li - 1, this.leaves[li - 1]!.length - 1];
-    } else if (prev !== undefined && prev.lblk + prev.count > lblk) {
-      const cut = lblk - prev.lblk;
-      const right: FileExtent = { lblk, count: prev.count - cut, pblk: prev.pblk + cut, kind: prev.kind };
-      prev.count = cut;
-      this.nblocks -= right.count; // insert() adds it back
-      if (i === 0 && li > 0) [li, i] = [li - 1, this.leaves[li - 1]!.length]; // after prev, in its leaf
-      this.insert(li, i, right);
-      li = this.pl;
-      i = this.pi;
+    this.prevPos(li, i);
+    if (this.ql >= 0) {
+      const pleaf = this.leaves[this.ql]!;
+      const pb = this.qi * S;
+      const plb = pleaf[pb + L]!;
+      const pc = pleaf[pb + C]!;
+      if (plb === lblk) {
+        // It starts at lblk: step 2 takes it from its own position.
+        li = this.ql;
+        i = this.qi;
+      } else if (plb + pc > lblk) {
+        const cut = lblk - plb;
+        pleaf[pb + C] = cut;
+        this.nblocks -= pc - cut; // insertAt() adds it back
+        this.insertAt(this.ql, this.qi + 1, lblk, pc - cut, pleaf[pb + P]! + cut, pleaf[pb + K]!);
+        li = this.pl;
+        i = this.pi;
+      }
     }
     // 2. Extents starting in [lblk, end): removed, or trimmed at the front if they run past end.
     for (;;) {
       const leaf = this.leaves[li];
-      if (leaf !== undefined && i === leaf.length && li + 1 < this.leaves.length) {
+      if (leaf === undefined) break;
+      const b = i * S;
+      if (b === leaf.length) {
+        if (li + 1 >= this.leaves.length) break;
         li++;
         i = 0;
         continue;
       }
-      const e = leaf?.[i];
-      if (e === undefined || e.lblk >= end) break;
-      if (e.lblk + e.count > end) {
-        const d = end - e.lblk;
-        displaced.push({ pblk: e.pblk, count: d });
-        e.lblk = end;
-        e.pblk += d;
-        e.count -= d;
+      const elb = leaf[b + L]!;
+      if (elb >= end) break;
+      const ec = leaf[b + C]!;
+      if (elb + ec > end) {
+        const d = end - elb;
+        displaced.push({ pblk: leaf[b + P]!, count: d });
+        leaf[b + L] = end;
+        leaf[b + P] = leaf[b + P]! + d;
+        leaf[b + C] = ec - d;
+        if (i === 0) this.firsts[li] = end;
         this.nblocks -= d;
         break;
       }
-      displaced.push({ pblk: e.pblk, count: e.count });
-      this.nblocks -= e.count;
-      this.n--;
-      removeAt(leaf!, i);
-      if (leaf!.length === 0) removeAt(this.leaves, li); // (li, 0) now names the next leaf's first
+      displaced.push({ pblk: leaf[b + P]!, count: ec });
+      this.nblocks -= ec;
+      this.removeAt(li, i); // (li, i) now names the next extent, in this leaf or the next
     }
     // 3. The new extent, merged with its neighbours. A hole needs no merge: the gap it leaves
     // keeps its neighbours apart, and they were not mergeable before.
     if (kind === 'hole') return displaced;
+    const k = kind === 'mapped' ? 0 : 1;
     // Appending to the leaf before a leaf boundary keeps leaves full on sequential writes.
-    if (i === 0 && li > 0) [li, i] = [li - 1, this.leaves[li - 1]!.length];
-    this.insert(li, i, { lblk, count, pblk, kind });
+    if (i === 0 && li > 0) {
+      li--;
+      i = this.leaves[li]!.length / S;
+    }
+    // Growing the extent before it (an append, a sequential write) needs no new extent.
+    if (i > 0) {
+      const leaf = this.leaves[li]!;
+      const b = (i - 1) * S;
+      if (leaf[b + K] === k && leaf[b + L]! + leaf[b + C]! === lblk && leaf[b + P]! + leaf[b + C]! === pblk) {
+        leaf[b + C] = leaf[b + C]! + count;
+        this.nblocks += count;
+        this.mergeNext(li, i - 1);
+        return displaced;
+      }
+    }
+    // (Nothing before it can merge with it now: that was the case just above.)
+    this.insertAt(li, i, lblk, count, pblk, k);
     this.mergeNext(this.pl, this.pi);
-    const pli = this.pi > 0 ? this.pl : this.pl - 1;
-    if (pli >= 0) this.mergeNext(pli, this.pi > 0 ? this.pi - 1 : this.leaves[pli]!.length - 1);
     return displaced;
   }
 
@@ -160,37 +214,39 @@ export class ExtentMap {
 
   // --- internals -----------------------------------------------------------------------------
 
-  /** Result of locate() and insert(): a position (leaf, index). Fields, not tuples: hot path. */
-  private pl = 0;
-  private pi = 0;
-
   /** Replaces the contents with `all` (sorted, not overlapping), merging neighbours. */
   private rebuild(all: FileExtent[]): void {
     const merged: FileExtent[] = [];
     for (const e of all) {
       const p = merged[merged.length - 1];
-      if (p !== undefined && mergeable(p, e)) p.count += e.count;
+      if (p !== undefined && p.kind === e.kind && p.lblk + p.count === e.lblk && p.pblk + p.count === e.pblk) p.count += e.count;
       else merged.push(e);
     }
     this.leaves = [];
-    for (let k = 0; k < merged.length; k += LEAF_MAX / 2) this.leaves.push(merged.slice(k, k + LEAF_MAX / 2));
+    this.firsts = [];
+    for (let k = 0; k < merged.length; k += LEAF_MAX / 2) {
+      const leaf: number[] = [];
+      for (const e of merged.slice(k, k + LEAF_MAX / 2)) leaf.push(e.lblk, e.count, e.pblk, e.kind === 'mapped' ? 0 : 1);
+      this.leaves.push(leaf);
+      this.firsts.push(leaf[L]!);
+    }
     this.n = merged.length;
     this.nblocks = merged.reduce((s, e) => s + e.count, 0);
     this.flat = null;
   }
 
   /**
-   * Sets (pl, pi) to the first extent whose lblk > x; pi may equal the leaf's length only for
-   * the last leaf (then nothing is after x).
+   * Sets (pl, pi) to the first extent whose lblk > x; pi may equal the leaf's extent count only
+   * for the last leaf (then nothing is after x).
    */
   private locate(x: number): void {
-    const L = this.leaves;
+    const F = this.firsts;
     // Last leaf whose first lblk <= x.
     let lo = 0;
-    let hi = L.length;
+    let hi = F.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (L[mid]![0]!.lblk <= x) lo = mid + 1;
+      if (F[mid]! <= x) lo = mid + 1;
       else hi = mid;
     }
     if (lo === 0) {
@@ -199,15 +255,16 @@ export class ExtentMap {
       return;
     }
     const li = lo - 1;
-    const leaf = L[li]!;
+    const leaf = this.leaves[li]!;
+    const len = leaf.length / S;
     let a = 0;
-    let b = leaf.length;
+    let b = len;
     while (a < b) {
       const mid = (a + b) >>> 1;
-      if (leaf[mid]!.lblk <= x) a = mid + 1;
+      if (leaf[mid * S + L]! <= x) a = mid + 1;
       else b = mid;
     }
-    if (a === leaf.length && li + 1 < L.length) {
+    if (a === len && li + 1 < F.length) {
       this.pl = li + 1;
       this.pi = 0;
     } else {
@@ -216,29 +273,50 @@ export class ExtentMap {
     }
   }
 
-  /** The extent just before position (li, i), if any. */
-  private prevOf(li: number, i: number): FileExtent | undefined {
-    if (i > 0) return this.leaves[li]![i - 1];
+  /** Sets (ql, qi) to the extent just before position (li, i), or ql = -1 if there is none. */
+  private prevPos(li: number, i: number): void {
+    if (i > 0) {
+      this.ql = li;
+      this.qi = i - 1;
+      return;
+    }
     const leaf = this.leaves[li - 1];
-    return leaf?.[leaf.length - 1];
+    if (leaf === undefined) {
+      this.ql = -1;
+      return;
+    }
+    this.ql = li - 1;
+    this.qi = leaf.length / S - 1;
   }
 
-  /** Inserts `e` at (li, i), splitting an overfull leaf; sets (pl, pi) to where e landed. */
-  private insert(li: number, i: number, e: FileExtent): void {
-    if (this.leaves.length === 0) this.leaves.push([]);
+  /** Inserts an extent at (li, i), splitting an overfull leaf; sets (pl, pi) to where it landed. */
+  private insertAt(li: number, i: number, lblk: number, count: number, pblk: number, kind: number): void {
+    if (this.leaves.length === 0) {
+      this.leaves.push([]);
+      this.firsts.push(lblk);
+    }
     const leaf = this.leaves[li]!;
-    // In place (a leaf is short): splice would allocate the array of removed elements.
-    for (let k = leaf.length; k > i; k--) leaf[k] = leaf[k - 1]!;
-    leaf[i] = e;
+    const at = i * S;
+    // Grow by pushing (a store past the end would make the array holey), then move up.
+    leaf.push(0, 0, 0, 0);
+    for (let x = leaf.length - 1 - S; x >= at; x--) leaf[x + S] = leaf[x]!;
+    leaf[at + L] = lblk;
+    leaf[at + C] = count;
+    leaf[at + P] = pblk;
+    leaf[at + K] = kind;
+    if (i === 0) this.firsts[li] = lblk;
     this.n++;
-    this.nblocks += e.count;
-    if (leaf.length <= LEAF_MAX) {
+    this.nblocks += count;
+    if (leaf.length <= LEAF_MAX * S) {
       this.pl = li;
       this.pi = i;
       return;
     }
-    const half = leaf.length >>> 1;
-    this.leaves.splice(li + 1, 0, leaf.splice(half));
+    const half = (leaf.length / S) >>> 1;
+    const right = leaf.slice(half * S);
+    leaf.length = half * S;
+    this.leaves.splice(li + 1, 0, right);
+    this.firsts.splice(li + 1, 0, right[L]!);
     if (i < half) {
       this.pl = li;
       this.pi = i;
@@ -248,34 +326,36 @@ export class ExtentMap {
     }
   }
 
+  /** Removes the extent at (li, i) (blocks are the caller's to account); drops an empty leaf. */
+  private removeAt(li: number, i: number): void {
+    const leaf = this.leaves[li]!;
+    for (let x = i * S; x + S < leaf.length; x++) leaf[x] = leaf[x + S]!;
+    leaf.length -= S;
+    this.n--;
+    if (leaf.length === 0) {
+      this.leaves.splice(li, 1);
+      this.firsts.splice(li, 1);
+    } else if (i === 0) {
+      this.firsts[li] = leaf[L]!;
+    }
+  }
+
   /** Merges the extent at (li, i) with its successor when they are contiguous. */
   private mergeNext(li: number, i: number): void {
     const leaf = this.leaves[li]!;
-    const e = leaf[i]!;
+    const b = i * S;
     let nl = li;
     let ni = i + 1;
-    if (ni === leaf.length) {
+    if (ni * S === leaf.length) {
       nl = li + 1;
       ni = 0;
     }
     const nleaf = this.leaves[nl];
-    const next = nleaf?.[ni];
-    if (next === undefined || !mergeable(e, next)) return;
-    e.count += next.count;
-    removeAt(nleaf!, ni);
-    this.n--;
-    if (nleaf!.length === 0) removeAt(this.leaves, nl);
+    if (nleaf === undefined) return;
+    const nb = ni * S;
+    const c = leaf[b + C]!;
+    if (nleaf[nb + K] !== leaf[b + K] || leaf[b + L]! + c !== nleaf[nb + L] || leaf[b + P]! + c !== nleaf[nb + P]) return;
+    leaf[b + C] = c + nleaf[nb + C]!;
+    this.removeAt(nl, ni);
   }
-}
-
-/** Array.splice(i, 1) without the array of removed elements it allocates. */
-function removeAt<T>(a: T[], i: number): void {
-  for (let k = i; k + 1 < a.length; k++) a[k] = a[k + 1]!;
-  a.length--;
-}
-
-const LEAF_MAX = 64;
-
-function mergeable(p: FileExtent, e: FileExtent): boolean {
-  return p.kind === e.kind && p.lblk + p.count === e.lblk && p.pblk + p.count === e.pblk;
 }
