@@ -330,7 +330,11 @@ export class ExtentMap {
   private removeAt(li: number, i: number): void {
     const leaf = this.leaves[li]!;
     for (let x = i * S; x + S < leaf.length; x++) leaf[x] = leaf[x + S]!;
-    leaf.length -= S;
+    // Pops, not `length -= S`: setting length is a runtime call.
+    leaf.pop();
+    leaf.pop();
+    leaf.pop();
+    leaf.pop();
     this.n--;
     if (leaf.length === 0) {
       this.leaves.splice(li, 1);

@@ -92,7 +92,7 @@ export class MetaState {
       for (const it of items) this.applyOne(it, unrefs, false);
       for (const e of unrefs) this.space.unref(e.pblk, e.count);
     } finally {
-      unrefs.length = 0;
+      while (unrefs.length > 0) unrefs.pop(); // (keeps the capacity; see Txn's empty())
     }
   }
 
