@@ -8,11 +8,12 @@
  * The class is a thin shell: resolution in fs/dir, data in fs/inode; this file maps node:fs
  * arguments onto them.
  */
+import { fileURLToPath } from 'node:url';
 import { fsError, isFsError } from '../../errno/index.js';
 import {
   type FsCore, type Inode, type MapChange, beforeAll, cloneData, readData, transact, truncateData, writeData, S_IFMT, now,
 } from '../inode/index.js';
-import { createNode, linkNode, lookup, pathOf, renameNode, rmdirNode, unlinkNode, type Creds, type Lookup } from '../dir/index.js';
+import { createNode, linkNode, lookup, pathOf, renameNode, rmdirNode, unlinkNode, type Creds, type Follow, type Lookup } from '../dir/index.js';
 import { FdTable, type OpenFile } from './fd-table.js';
 import { parseFlags, type OpenMode } from './open-flags.js';
 import { Dirent, Stats } from './stats.js';
@@ -43,12 +44,14 @@ export class FilesystemBase {
 
   // --- descriptors -------------------------------------------------------------------------
 
-  openSync(path: PathLike, flags: string | number = 'r', mode = 0o666): number {
+  openSync(path: PathLike, flags: string | number = 'r', mode: number | string = 0o666): number {
     const m = parseFlags(flags, 'open', path);
+    const perm = parseMode(mode, 0o666, 'open');
     const l = this.openTarget(path, m);
     // A created inode exists in the state once its commit is applied: look it up by number.
-    const file = l.inode ?? this.core.get(transact(this.core, 'create', 'open', (t) => createNode(t, l.parent, l.name, 'file', mode, this.creds, path).ino))!;
-    if (m.truncate && m.write && file.attrs.size > 0) transact(this.core, 'truncate', 'open', (t) => truncateData(t, file, 0, path));
+    const file = l.inode ?? this.core.get(transact(this.core, 'create', 'open', (t) => createNode(t, l.parent, l.name, 'file', perm, this.creds, path).ino))!;
+    // Linux truncates on O_TRUNC whatever the access mode (O_RDONLY | O_TRUNC too).
+    if (m.truncate && file.attrs.size > 0) transact(this.core, 'truncate', 'open', (t) => truncateData(t, file, 0, path));
     return this.fds.open(file, m, path).fd;
   }
 
@@ -57,17 +60,23 @@ export class FilesystemBase {
    * writeFile/appendFile: the existing inode, or null where O_CREAT will create it.
    */
   private openTarget(path: PathLike, m: OpenMode): Lookup {
-    const l = this.resolve(path, !m.noFollow, 'open');
+    let l: Lookup;
+    if (m.create) {
+      // O_CREAT: a trailing slash is EISDIR, existing or not; O_EXCL (or O_NOFOLLOW) does not
+      // follow a final symlink, anything else follows it, even a dangling one (creating its target).
+      l = this.resolve(path, 'parent', 'open');
+      if (l.trailingSlash) throw fsError('EISDIR', 'open', { path });
+      if (l.inode?.type === 'symlink' && !m.exclusive && !m.noFollow) l = this.resolve(path, true, 'open');
+    } else l = this.resolve(path, !m.noFollow, 'open');
     const inode = l.inode;
     if (inode === null) {
       if (!m.create) throw fsError('ENOENT', 'open', { path });
-      if (l.trailingSlash) throw fsError('EISDIR', 'open', { path });
       return l;
     }
     if (m.create && m.exclusive) throw fsError('EEXIST', 'open', { path });
-    if (inode.type === 'symlink') throw fsError('ELOOP', 'open', { path });
-    if (inode.isDir && (m.write || m.truncate)) throw fsError('EISDIR', 'open', { path });
     if (m.directory && !inode.isDir) throw fsError('ENOTDIR', 'open', { path });
+    if (inode.type === 'symlink') throw fsError('ELOOP', 'open', { path });
+    if (inode.isDir && (m.write || m.truncate || m.create)) throw fsError('EISDIR', 'open', { path });
     return l;
   }
 
@@ -84,28 +93,47 @@ export class FilesystemBase {
     const off = o.offset ?? 0;
     const len = o.length ?? buffer.byteLength - off;
     if (off < 0 || len < 0 || off + len > buffer.byteLength) throw fsError('EINVAL', 'read', { detail: 'offset/length outside the buffer' });
-    const pos = o.position === null || o.position === undefined || o.position === -1 ? null : Number(o.position);
+    const p = o.position;
+    const pos = p === null || p === undefined || p === -1 || p === -1n ? null : Number(p);
+    if (pos !== null && !(Number.isInteger(pos) && pos >= 0)) throw fsError('EINVAL', 'read', { detail: 'position must be a non-negative integer, -1 or null' });
     const target = new Uint8Array(buffer.buffer, buffer.byteOffset + off, len);
     const n = readData(this.core, f.inode, target, pos ?? f.position);
     if (pos === null) f.position += n;
     return n;
   }
 
-  writeSync(fd: number, data: DataLike, offsetOrPosition?: number | null, lengthOrEncoding?: number | BufferEncoding, position?: number | null): number {
+  writeSync(
+    fd: number, data: DataLike | ArrayBufferView, offsetOrOpts?: number | bigint | null | { offset?: number; length?: number; position?: number | bigint | null },
+    lengthOrEncoding?: number | BufferEncoding, position?: number | bigint | null,
+  ): number {
     const f = this.fds.get(fd, 'write');
     if (!f.mode.write) throw fsError('EBADF', 'write');
     let bytes: Uint8Array;
     let pos: number | null;
     if (typeof data === 'string') {
       bytes = Buffer.from(data, typeof lengthOrEncoding === 'string' ? lengthOrEncoding : 'utf8');
-      pos = offsetOrPosition ?? null;
+      pos = writePosition(offsetOrOpts);
     } else {
-      const off = offsetOrPosition ?? 0;
-      const len = typeof lengthOrEncoding === 'number' ? lengthOrEncoding : data.byteLength - off;
+      checkData(data, 'write');
+      // Both call forms without an options object per write (this is the hot path).
+      let off: number | undefined;
+      let len: number | undefined;
+      let p: unknown;
+      if (typeof offsetOrOpts === 'object' && offsetOrOpts !== null) {
+        off = offsetOrOpts.offset;
+        len = offsetOrOpts.length;
+        p = offsetOrOpts.position;
+      } else {
+        off = typeof offsetOrOpts === 'number' ? offsetOrOpts : undefined;
+        len = typeof lengthOrEncoding === 'number' ? lengthOrEncoding : undefined;
+        p = position;
+      }
+      off ??= 0;
+      len ??= data.byteLength - off;
       if (off < 0 || len < 0 || off + len > data.byteLength) throw fsError('EINVAL', 'write', { detail: 'offset/length outside the buffer' });
       // The caller's own Uint8Array when it is written whole (a view per write is garbage).
       bytes = off === 0 && len === data.byteLength && data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset + off, len);
-      pos = position ?? null;
+      pos = writePosition(p);
     }
     return this.writeAt(f, bytes, pos);
   }
@@ -146,9 +174,10 @@ export class FilesystemBase {
   }
 
   protected truncateInode(inode: Inode, len: number, syscall: string, path: string): void {
-    if (!Number.isSafeInteger(len) || len < 0) throw fsError('EINVAL', syscall, { path });
+    if (!Number.isSafeInteger(len)) throw fsError('EINVAL', syscall, { path });
     if (inode.type !== 'file') throw fsError('EINVAL', syscall, { path });
-    transact(this.core, 'truncate', syscall, (t) => truncateData(t, inode, len, path));
+    // node:fs truncates to 0 for a negative length.
+    transact(this.core, 'truncate', syscall, (t) => truncateData(t, inode, Math.max(0, len), path));
   }
 
   fstatSync(fd: number): Stats {
@@ -172,11 +201,11 @@ export class FilesystemBase {
     }
   }
 
-  writeFileSync(path: PathLike | number, data: DataLike, options?: Encoding | { encoding?: Encoding; flag?: string; mode?: number }): void {
+  writeFileSync(path: PathLike | number, data: DataLike, options?: Encoding | { encoding?: Encoding; flag?: string; mode?: number | string }): void {
     this.putFile(path, data, options, 'w');
   }
 
-  appendFileSync(path: PathLike | number, data: DataLike, options?: Encoding | { encoding?: Encoding; flag?: string; mode?: number }): void {
+  appendFileSync(path: PathLike | number, data: DataLike, options?: Encoding | { encoding?: Encoding; flag?: string; mode?: number | string }): void {
     this.putFile(path, data, options, 'a');
   }
 
@@ -184,30 +213,38 @@ export class FilesystemBase {
    * writeFile/appendFile on a path is ONE transaction: the file is created (or truncated) and
    * written by a single commit, so after a crash it holds its old contents or its new ones.
    */
-  private putFile(path: PathLike | number, data: DataLike, options: Encoding | { encoding?: Encoding; flag?: string; mode?: number } | undefined, flag: string): void {
+  private putFile(path: PathLike | number, data: DataLike, options: Encoding | { encoding?: Encoding; flag?: string; mode?: number | string } | undefined, flag: string): void {
     const o = typeof options === 'object' && options !== null ? options : { encoding: options };
     const enc = o.encoding === null || o.encoding === undefined || o.encoding === 'buffer' ? 'utf8' : o.encoding;
+    if (typeof data !== 'string') checkData(data, 'write');
     const bytes = typeof data === 'string' ? Buffer.from(data, enc) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (typeof path === 'number') {
       this.writeAt(this.fds.get(path, 'write'), bytes, null);
       return;
     }
     const m = parseFlags('flag' in o && o.flag !== undefined ? o.flag : flag, 'open', path);
+    const perm = parseMode('mode' in o ? o.mode : undefined, 0o666, 'open');
     const l = this.openTarget(path, m);
     if (l.inode?.isDir === true) throw fsError('EISDIR', 'open', { path });
     if (!m.write) throw fsError('EBADF', 'write');
     const existing = l.inode;
     transact(this.core, 'write', 'write', (t) => {
-      const inode = existing ?? createNode(t, l.parent, l.name, 'file', 'mode' in o && o.mode !== undefined ? o.mode : 0o666, this.creds, path);
+      const inode = existing ?? createNode(t, l.parent, l.name, 'file', perm, this.creds, path);
       if (m.truncate && existing !== null && existing.attrs.size > 0) truncateData(t, existing, 0, path);
       writeData(t, inode, bytes, m.append ? t.attrsOf(inode).size : 0, path);
     });
   }
 
   copyFileSync(src: PathLike, dest: PathLike, mode = 0): void {
+    this.bothPaths('copyfile', src, dest, () => this.copyFile(src, dest, mode));
+  }
+
+  private copyFile(src: PathLike, dest: PathLike, mode: number): void {
     const s = this.need(src, true, 'copyfile');
     if (s.isDir) throw fsError('EISDIR', 'copyfile', { path: src, dest });
     const d = this.resolve(dest, true, 'copyfile');
+    // dest is opened with O_CREAT: a trailing slash is EISDIR.
+    if (d.inode === null && d.trailingSlash) throw fsError('EISDIR', 'copyfile', { path: src, dest });
     if (d.inode !== null && (mode & COPYFILE_EXCL) !== 0) throw fsError('EEXIST', 'copyfile', { path: src, dest });
     if (d.inode?.isDir === true) throw fsError('EISDIR', 'copyfile', { path: src, dest });
     if (d.inode?.ino === s.ino) return;
@@ -222,7 +259,12 @@ export class FilesystemBase {
     }
     transact(this.core, 'copy', 'copyfile', (t) => {
       const dstInode = d.inode ?? createNode(t, d.parent, d.name, 'file', s.attrs.mode & 0o7777, this.creds, dest);
-      if (d.inode !== null) truncateData(t, d.inode, 0, dest);
+      if (d.inode !== null) {
+        truncateData(t, d.inode, 0, dest);
+        // libuv's copyfile gives an existing destination the source's permissions (fchmod).
+        const a = t.attrsOf(d.inode);
+        a.mode = (a.mode & S_IFMT) | (s.attrs.mode & 0o7777);
+      }
       if (reflink && s.attrs.size > 0) {
         cloneData(t, { src: s, srcOffset: 0, dst: dstInode, dstOffset: 0, length: s.attrs.size }, dest);
       } else if (s.attrs.size > 0) {
@@ -282,55 +324,77 @@ export class FilesystemBase {
     return out as string[] | Dirent[];
   }
 
-  mkdirSync(path: PathLike, options?: number | { recursive?: boolean; mode?: number }): string | undefined {
-    const o = typeof options === 'number' ? { mode: options } : options ?? {};
-    const mode = o.mode ?? 0o777;
+  mkdirSync(path: PathLike, options?: number | string | { recursive?: boolean; mode?: number | string }): string | undefined {
+    const o = typeof options === 'number' || typeof options === 'string' ? { mode: options } : options ?? {};
+    const mode = parseMode(o.mode, 0o777, 'mkdir');
     if (o.recursive !== true) {
       // The last component is not followed: mkdir over a symlink (even a dangling one) is EEXIST.
-      const l = this.resolve(path, false, 'mkdir');
+      const l = this.resolve(path, 'parent', 'mkdir');
       if (l.inode !== null) throw fsError('EEXIST', 'mkdir', { path });
       transact(this.core, 'mkdir', 'mkdir', (t) => createNode(t, l.parent, l.name, 'dir', mode, this.creds, path));
       return undefined;
     }
-    // Recursive: each missing component is its own committed mkdir, as on Linux.
+    // Recursive: each missing component is its own committed mkdir, as on Linux. Errors name the
+    // whole path, as node:fs's do.
+    if (path === '') throw fsError('ENOENT', 'mkdir', { path });
     const parts = path.split('/').filter((p) => p !== '' && p !== '.');
     let first: string | undefined;
     let cur = '';
-    for (const p of parts) {
-      cur += '/' + p;
-      const l = this.resolve(cur, true, 'mkdir');
-      if (l.inode !== null) {
-        if (!l.inode.isDir) throw fsError('ENOTDIR', 'mkdir', { path });
-        continue;
+    try {
+      for (let i = 0; i < parts.length; i++) {
+        cur += '/' + parts[i];
+        const l = this.resolve(cur, 'parent', 'mkdir');
+        if (l.inode !== null) {
+          // An existing name must lead to a directory: a dangling symlink is ENOENT (nothing is
+          // created at its target), a file EEXIST at the end and ENOTDIR on the way.
+          const target = l.inode.type === 'symlink' ? this.resolve(cur, true, 'mkdir').inode : l.inode;
+          if (target === null) throw fsError('ENOENT', 'mkdir', { path });
+          if (!target.isDir) throw fsError(i === parts.length - 1 && !path.endsWith('/') ? 'EEXIST' : 'ENOTDIR', 'mkdir', { path });
+          continue;
+        }
+        transact(this.core, 'mkdir', 'mkdir', (t) => createNode(t, l.parent, l.name, 'dir', mode, this.creds, path));
+        first ??= path.startsWith('/') ? cur : cur.slice(1);
       }
-      transact(this.core, 'mkdir', 'mkdir', (t) => createNode(t, l.parent, l.name, 'dir', mode, this.creds, path));
-      first ??= path.startsWith('/') ? cur : cur.slice(1);
+    } catch (e) {
+      if (isFsError(e) && e.syscall === 'mkdir' && e.path !== undefined && e.path !== path) throw fsError(e.code, 'mkdir', { path });
+      throw e;
     }
     return first;
   }
 
   rmdirSync(path: PathLike, options?: { recursive?: boolean }): void {
     if (options?.recursive === true) return this.rmSync(path, { recursive: true });
-    const l = this.resolve(path, false, 'rmdir');
+    const l = this.resolve(path, 'parent', 'rmdir');
     if (l.inode === null) throw fsError('ENOENT', 'rmdir', { path });
     if (l.name === '.' || l.name === '..') throw fsError(l.name === '.' ? 'EINVAL' : 'ENOTEMPTY', 'rmdir', { path });
     transact(this.core, 'rmdir', 'rmdir', (t) => rmdirNode(t, l.parent, l.name, l.inode!, path));
   }
 
   rmSync(path: PathLike, options?: { recursive?: boolean; force?: boolean }): void {
-    const l = this.resolve(path, false, 'rm');
+    let l: Lookup;
+    try {
+      l = this.resolve(path, false, 'rm');
+    } catch (e) {
+      // force ignores a missing path, whichever component is missing (and the empty path).
+      if (options?.force === true && isFsError(e, 'ENOENT')) return;
+      throw e;
+    }
     if (l.inode === null) {
       if (options?.force === true) return;
       throw fsError('ENOENT', 'rm', { path });
     }
     if (!l.inode.isDir) return this.unlinkSync(path);
     if (options?.recursive !== true) throw fsError('EISDIR', 'rm', { path, detail: 'path is a directory' });
+    // rmdir(2) is tried before anything inside is removed: "d/." is EINVAL and a symlink reached
+    // by "link/" is ENOTDIR, and neither deletes what the path leads to.
+    if (l.name === '.') throw fsError('EINVAL', 'rmdir', { path });
+    if (l.trailingSlash && this.resolve(path, 'parent', 'rm').inode?.type === 'symlink') throw fsError('ENOTDIR', 'rmdir', { path });
     for (const name of [...l.inode.entries!.keys()]) this.rmSync(`${path.replace(/\/+$/, '')}/${name}`, { recursive: true });
     this.rmdirSync(path);
   }
 
   unlinkSync(path: PathLike): void {
-    const l = this.resolve(path, false, 'unlink');
+    const l = this.resolve(path, 'parent', 'unlink');
     if (l.inode === null) throw fsError('ENOENT', 'unlink', { path });
     if (l.trailingSlash && !l.inode.isDir) throw fsError('ENOTDIR', 'unlink', { path });
     const inode = l.inode;
@@ -338,10 +402,16 @@ export class FilesystemBase {
   }
 
   renameSync(oldPath: PathLike, newPath: PathLike): void {
-    const from = this.resolve(oldPath, false, 'rename');
-    const to = this.resolve(newPath, false, 'rename'); // both parents first: ENOTDIR before ENOENT, as Linux
-    if (from.inode === null) throw fsError('ENOENT', 'rename', { path: oldPath, dest: newPath });
+    this.bothPaths('rename', oldPath, newPath, () => this.rename(oldPath, newPath));
+  }
+
+  private rename(oldPath: PathLike, newPath: PathLike): void {
+    const from = this.resolve(oldPath, 'parent', 'rename');
+    const to = this.resolve(newPath, 'parent', 'rename'); // both parents first: ENOTDIR before ENOENT, as Linux
     if (from.name === '.' || from.name === '..' || to.name === '.' || to.name === '..') throw fsError('EBUSY', 'rename', { path: oldPath, dest: newPath });
+    if (from.inode === null) throw fsError('ENOENT', 'rename', { path: oldPath, dest: newPath });
+    // A trailing slash on either name asks for a directory; the names themselves are not followed.
+    if (!from.inode.isDir && (from.trailingSlash || to.trailingSlash)) throw fsError('ENOTDIR', 'rename', { path: oldPath, dest: newPath });
     if (this.core.faults.has('rename-unlink-then-link') && to.inode?.ino !== from.inode.ino) {
       // Injected bug (crash campaigns): the old name goes in a commit of its own, so a crash
       // before the second commit loses the file (the rename below re-removes nothing).
@@ -352,18 +422,23 @@ export class FilesystemBase {
   }
 
   linkSync(existingPath: PathLike, newPath: PathLike): void {
-    const src = this.resolve(existingPath, false, 'link');
-    if (src.inode === null) throw fsError('ENOENT', 'link', { path: existingPath, dest: newPath });
-    const dst = this.resolve(newPath, false, 'link');
-    if (dst.inode !== null) throw fsError('EEXIST', 'link', { path: existingPath, dest: newPath });
-    transact(this.core, 'link', 'link', (t) => linkNode(t, src.inode!, dst.parent, dst.name, newPath));
+    this.bothPaths('link', existingPath, newPath, () => {
+      const src = this.resolve(existingPath, false, 'link');
+      if (src.inode === null) throw fsError('ENOENT', 'link', { path: existingPath, dest: newPath });
+      const dst = this.resolve(newPath, 'parent', 'link');
+      if (dst.inode !== null) throw fsError('EEXIST', 'link', { path: existingPath, dest: newPath });
+      if (dst.trailingSlash) throw fsError('ENOENT', 'link', { path: existingPath, dest: newPath });
+      transact(this.core, 'link', 'link', (t) => linkNode(t, src.inode!, dst.parent, dst.name, newPath));
+    });
   }
 
   symlinkSync(target: PathLike, path: PathLike): void {
-    const l = this.resolve(path, false, 'symlink');
-    if (l.inode !== null) throw fsError('EEXIST', 'symlink', { path: target, dest: path });
-    if (typeof target !== 'string' || target === '') throw fsError('ENOENT', 'symlink', { path: target, dest: path });
-    transact(this.core, 'symlink', 'symlink', (t) => createNode(t, l.parent, l.name, 'symlink', 0o777, this.creds, path, target));
+    this.bothPaths('symlink', target, path, () => {
+      const l = this.resolve(path, 'parent', 'symlink');
+      if (l.inode !== null) throw fsError('EEXIST', 'symlink', { path: target, dest: path });
+      if (typeof target !== 'string' || target === '' || l.trailingSlash) throw fsError('ENOENT', 'symlink', { path: target, dest: path });
+      transact(this.core, 'symlink', 'symlink', (t) => createNode(t, l.parent, l.name, 'symlink', 0o777, this.creds, path, target));
+    });
   }
 
   readlinkSync(path: PathLike): string {
@@ -388,10 +463,11 @@ export class FilesystemBase {
     if ((bits & mode) !== mode) throw fsError('EACCES', 'access', { path });
   }
 
-  chmodSync(path: PathLike, mode: number): void {
+  chmodSync(path: PathLike, mode: number | string): void {
+    const perm = parseMode(mode, undefined, 'chmod');
     const inode = this.need(path, true, 'chmod');
     this.setattr(inode, 'chmod', (a) => {
-      a.mode = (a.mode & S_IFMT) | (mode & 0o7777);
+      a.mode = (a.mode & S_IFMT) | (perm & 0o7777);
     });
   }
 
@@ -406,12 +482,25 @@ export class FilesystemBase {
   utimesSync(path: PathLike, atime: number | string | Date, mtime: number | string | Date): void {
     const inode = this.need(path, true, 'utime');
     this.setattr(inode, 'utime', (a) => {
-      a.atime = toTimespec(atime);
-      a.mtime = toTimespec(mtime);
+      a.atime = toTimespec(atime, path);
+      a.mtime = toTimespec(mtime, path);
     });
   }
 
   // --- helpers -----------------------------------------------------------------------------
+
+  /**
+   * node:fs names both paths in the errors of a two-path call (`rename 'a' -> 'b'`), whichever
+   * path failed to resolve: errors that name one path are given both.
+   */
+  private bothPaths<T>(syscall: string, path: PathLike, dest: PathLike, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (isFsError(e) && e.syscall === syscall && e.path !== undefined && e.dest === undefined) throw fsError(e.code, syscall, { path, dest });
+      throw e;
+    }
+  }
 
   protected setattr(inode: Inode, syscall: string, edit: (a: Inode['attrs']) => void): void {
     transact(this.core, 'setattr', syscall, (t) => {
@@ -427,17 +516,21 @@ export class FilesystemBase {
     return new Stats(inode, this.devId, blocks);
   }
 
-  protected resolve(path: PathLike, follow: boolean, syscall: string): Lookup {
+  protected resolve(path: PathLike, follow: Follow, syscall: string): Lookup {
     this.live(syscall);
     if (typeof path !== 'string') {
-      if ((path as unknown) instanceof URL) return this.resolve((path as unknown as URL).pathname, follow, syscall);
+      if ((path as unknown) instanceof URL) {
+        const url = path as unknown as URL;
+        if (url.protocol !== 'file:') throw fsError('EINVAL', syscall, { detail: 'the URL must be of scheme file' });
+        return this.resolve(fileURLToPath(url), follow, syscall);
+      }
       if (Buffer.isBuffer(path)) return this.resolve((path as Buffer).toString(), follow, syscall);
       throw fsError('EINVAL', syscall, { detail: 'path must be a string, Buffer or URL' });
     }
     return lookup(this.core, path, follow, syscall);
   }
 
-  protected need(path: PathLike, follow: boolean, syscall: string): Inode {
+  protected need(path: PathLike, follow: Follow, syscall: string): Inode {
     const l = this.resolve(path, follow, syscall);
     if (l.inode === null) throw fsError('ENOENT', syscall, { path });
     return l.inode;
@@ -453,9 +546,27 @@ export class FilesystemBase {
   }
 }
 
-function toTimespec(t: number | string | Date): { sec: number; nsec: number } {
+function toTimespec(t: number | string | Date, path: string): { sec: number; nsec: number } {
   const ms = t instanceof Date ? t.getTime() : typeof t === 'string' ? Number(t) * 1000 : t * 1000;
-  if (!Number.isFinite(ms)) throw fsError('EINVAL', 'utime');
+  if (!Number.isFinite(ms)) throw fsError('EINVAL', 'utime', { path });
   const sec = Math.floor(ms / 1000);
   return { sec, nsec: Math.round((ms - sec * 1000) * 1e6) };
+}
+
+/** A mode as node:fs takes it: a number, or a string of octal digits ('644'); null/undefined is `def`. */
+function parseMode(mode: number | string | null | undefined, def: number | undefined, syscall: string): number {
+  if ((mode === undefined || mode === null) && def !== undefined) return def;
+  if (typeof mode === 'number' && Number.isInteger(mode) && mode >= 0 && mode <= 0xffffffff) return mode;
+  if (typeof mode === 'string' && /^[0-7]+$/.test(mode)) return parseInt(mode, 8);
+  throw fsError('EINVAL', syscall, { detail: `invalid mode: ${String(mode)}` });
+}
+
+/** writeSync's position as node:fs passes it on: a non-negative safe integer, else the file position. */
+function writePosition(p: unknown): number | null {
+  return typeof p === 'number' && Number.isSafeInteger(p) && p >= 0 ? p : null;
+}
+
+/** Data to write must be a string (handled by the caller) or an ArrayBufferView. */
+function checkData(data: unknown, syscall: string): void {
+  if (!ArrayBuffer.isView(data)) throw fsError('EINVAL', syscall, { detail: 'data must be a string, Buffer, TypedArray or DataView' });
 }

@@ -41,8 +41,8 @@ const STRINGS: Record<string, number> = {
   'sa+': constants.O_APPEND | constants.O_CREAT | constants.O_RDWR | constants.O_SYNC,
 };
 
-export function parseFlags(flags: string | number | undefined, syscall: string, path?: string): OpenMode {
-  const n = flags === undefined ? constants.O_RDONLY : typeof flags === 'number' ? flags : STRINGS[flags];
+export function parseFlags(flags: string | number | null | undefined, syscall: string, path?: string): OpenMode {
+  const n = flags === undefined || flags === null ? constants.O_RDONLY : typeof flags === 'number' ? flags : STRINGS[flags];
   if (n === undefined || !Number.isInteger(n)) throw fsError('EINVAL', syscall, { path, detail: `unknown file open flag: ${String(flags)}` });
   const acc = n & 3;
   if (acc === 3) throw fsError('EINVAL', syscall, { path });
