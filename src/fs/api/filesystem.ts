@@ -8,6 +8,7 @@
  * The class is a thin shell: resolution in fs/dir, data in fs/inode; this file maps node:fs
  * arguments onto them.
  */
+import { constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fsError, isFsError } from '../../errno/index.js';
 import {
@@ -16,6 +17,7 @@ import {
 import { createNode, linkNode, lookup, pathOf, renameNode, rmdirNode, unlinkNode, type Creds, type Follow, type Lookup } from '../dir/index.js';
 import { FdTable, type OpenFile } from './fd-table.js';
 import { parseFlags, type OpenMode } from './open-flags.js';
+import { type FsPromises, promisesOf } from './promises.js';
 import { Dirent, Stats } from './stats.js';
 
 export type PathLike = string;
@@ -37,9 +39,18 @@ export class FilesystemBase {
   /** Device id reported in Stats.dev. */
   readonly devId: number;
 
+  /** node:fs's constants (open flags, access modes, COPYFILE_*), as `fs.constants`. */
+  readonly constants = constants;
+  private promiseApi: FsPromises | null = null;
+
   constructor(core: FsCore) {
     this.core = core;
     this.devId = core.sb.uuid[0]! | (core.sb.uuid[1]! << 8);
+  }
+
+  /** node:fs/promises' calls over this filesystem (promises.ts), as `fs.promises`. */
+  get promises(): FsPromises {
+    return (this.promiseApi ??= promisesOf(this));
   }
 
   // --- descriptors -------------------------------------------------------------------------
