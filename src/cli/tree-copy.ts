@@ -10,7 +10,8 @@
  * symlink is followed. Files are streamed in 1 MiB pieces, except image -> same image, which is
  * one copyFileSync (with `reflink`, COPYFILE_FICLONE_FORCE: the blocks are shared, not copied).
  * Errors: EISDIR (a directory without `recursive`), EXDEV (`reflink` across filesystems), EINVAL
- * (a directory into itself), and whatever either filesystem raises.
+ * (a directory into itself; a FIFO, socket or device, which is never opened: a FIFO with no
+ * writer would block forever), and whatever either filesystem raises.
  */
 import * as nodeFs from 'node:fs';
 import { join as hostJoin, basename as hostBasename, resolve as hostResolve } from 'node:path';
@@ -23,6 +24,7 @@ export type Place = { kind: 'host'; path: string } | { kind: 'image'; image: str
 
 interface EntryStats {
   mode: number;
+  isFile(): boolean;
   isDirectory(): boolean;
   isSymbolicLink(): boolean;
 }
@@ -97,6 +99,8 @@ function copyNode(src: Place, dst: Place, st: EntryStats, opts: CopyOptions): vo
     }
   } else if (st.isSymbolicLink()) {
     fsOf(dst).symlinkSync(fsOf(src).readlinkSync(src.path), dst.path);
+  } else if (!st.isFile()) {
+    throw fsError('EINVAL', 'copyfile', { path: src.path, detail: 'not a regular file, directory or symlink (FIFOs, sockets and devices are not copied)' });
   } else {
     copyFile(src, dst, creationMode(st.mode & 0o7777), opts.reflink);
   }

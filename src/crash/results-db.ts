@@ -13,8 +13,11 @@
  *
  * Invariants: rows are only inserted, each workload in one transaction, so a database of an
  * interrupted campaign holds whole workloads; a campaign with finished_at NULL was interrupted.
- * The schema version is in meta('schema'); opening a database of another version is EINVAL.
+ * The schema version is in meta('schema'); opening a database of another version is EINVAL, and
+ * so is opening a file that is not an SQLite database (a directory is EISDIR): FsErrors, not
+ * SQLite's own errors.
  */
+import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { fsError } from '../errno/index.js';
 import type { CampaignCounts, CampaignSettings } from './settings.js';
@@ -89,11 +92,19 @@ export class ResultsDb {
   }
 
   static open(path: string): ResultsDb {
-    const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.exec(SCHEMA);
-    const v = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined;
+    const db = asFsError(path, () => new Database(path));
+    let v: { value: string } | undefined;
+    try {
+      v = asFsError(path, () => {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.exec(SCHEMA);
+        return db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined;
+      });
+    } catch (e) {
+      db.close();
+      throw e;
+    }
     if (v === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
     else if (Number(v.value) !== SCHEMA_VERSION) {
       db.close();
@@ -161,9 +172,10 @@ export class ResultsDb {
 
   /** Copies every campaign of the database at `path` into this one (fresh ids). */
   mergeFrom(path: string): number {
-    const src = new Database(path, { readonly: true, fileMustExist: true });
+    const src = asFsError(path, () => new Database(path, { readonly: true, fileMustExist: true }));
     try {
       let copied = 0;
+      asFsError(path, () => src.pragma('schema_version')); // reads the header: a file that is not a database fails here
       this.db.transaction(() => {
         for (const c of src.prepare('SELECT * FROM campaigns ORDER BY id').all() as Row[]) {
           copyCampaign(this.db, src, c);
@@ -234,5 +246,17 @@ function copyCampaign(dst: Database.Database, src: Database.Database, c: Row): v
   }
   for (const v of src.prepare('SELECT * FROM violations WHERE campaign_id = ?').all(c['id']) as Row[]) {
     insertRow(dst, 'violations', { ...v, campaign_id: cid, workload_id: wids.get(Number(v['workload_id'])) }, ['id']);
+  }
+}
+
+/** SQLite's errors for a path that is not a database, as the FsErrors the CLI reports (exit 1). */
+function asFsError<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'SQLITE_NOTADB') throw fsError('EINVAL', 'open', { path, detail: 'not a results database' });
+    if (code === 'SQLITE_CANTOPEN' && statSync(path, { throwIfNoEntry: false })?.isDirectory() === true) throw fsError('EISDIR', 'open', { path });
+    throw e;
   }
 }

@@ -140,7 +140,7 @@ function takeLock(path: string): string {
   const lockPath = `${path}.lock`;
   const me = identity(process.pid) ?? `${process.pid} `;
   const mine = `${lockPath}.${process.pid}.${threadId}`;
-  wrap('open', mine, () => writeFileSync(mine, me));
+  wrap('open', path, () => writeFileSync(mine, me)); // named as the image: the private file is ours, not the user's
   try {
     for (let attempt = 0; attempt < 4; attempt++) {
       try {

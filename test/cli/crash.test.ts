@@ -30,6 +30,7 @@ beforeAll(() => {
   requireFreshCli();
   cpSync(join(__dirname, '..', 'crash', 'workloads'), t.path('examples'), { recursive: true });
   writeFileSync(t.path('edge.wl'), 'creat /f\nwrite /f 0 4k 1\nsync\n');
+  writeFileSync(t.path('notadb.db'), 'not an SQLite database\n');
 });
 afterAll(() => t.cleanup());
 
@@ -103,6 +104,12 @@ describe('pmemfs crash', () => {
       [['crash', 'report', 'missing.db'], 1],
       [['crash', 'replay', 'bug.db', '999'], 1],
       [['crash', 'gen', '--out', 'x'], 2],
+      // A file that is not a results database is EINVAL (exit 1), not an internal error (70).
+      [['crash', 'report', 'notadb.db'], 1],
+      [['crash', 'replay', 'notadb.db', '1'], 1],
+      [['crash', 'merge', 'merged-bad.db', 'notadb.db'], 1],
+      [['crash', 'run', 'edge.wl', '--db', 'notadb.db'], 1],
+      [['crash', 'report', 'examples'], 1],
     ] as const) {
       const r = run(...args);
       expect(r.code, args.join(' ')).toBe(code);

@@ -2,11 +2,14 @@
  * How the CLI fails: FsErrors as `pmemfs: CODE: message` with exit 1, usage errors with exit 2,
  * fsck's e2fsck codes (0/1/4/8/16), and never a stack trace. Table-driven.
  */
+import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliTemp, expectCleanError, pmemfs, requireFreshCli } from './run-cli.js';
 
 const t = cliTemp();
+/** A FIFO nobody writes to: opening it for reading would block forever. */
+const hasFifo = spawnSync('mkfifo', [t.path('fifo')]).status === 0;
 
 beforeAll(() => {
   requireFreshCli();
@@ -39,6 +42,10 @@ const CASES: Array<{ name: string; args: string[]; code: number; stderr: RegExp 
   { name: 'reflink across images', args: ['cp', '--reflink', 'disk.pmem:/dir/f', 'other.pmem:/f'], code: 1, stderr: /^pmemfs: EXDEV: / },
   { name: 'directory without -r', args: ['cp', 'disk.pmem:/dir', 'out'], code: 1, stderr: /^pmemfs: EISDIR: .*use -r/ },
   { name: 'missing host source', args: ['cp', 'nope.txt', 'disk.pmem:/x'], code: 1, stderr: /^pmemfs: ENOENT: no such file or directory, .*'nope\.txt'/ },
+  { name: 'label longer than the superblock holds', args: ['mkfs', 'x.pmem', '--size', '1m', '--label', 'x'.repeat(33)], code: 2, stderr: /EINVAL: label 'x+' is 33 bytes/ },
+  { name: 'image in a missing directory', args: ['mkfs', 'nodir/x.pmem', '--size', '1m'], code: 1, stderr: /^pmemfs: ENOENT: no such file or directory, open 'nodir\/x\.pmem'\n$/ },
+  { name: 'cat of a directory names it', args: ['cat', 'disk.pmem', '/dir'], code: 1, stderr: /^pmemfs: EISDIR: .*'\/dir'\n$/ },
+  { name: 'zero benchmark repetitions', args: ['bench', '--reps', '0'], code: 2, stderr: /EINVAL: invalid repetitions '0'/ },
 ];
 
 describe('pmemfs errors', () => {
@@ -47,6 +54,40 @@ describe('pmemfs errors', () => {
     expect(r.stderr).toMatch(stderr);
     expect(r.code).toBe(code);
     expectCleanError(r);
+  });
+
+  it('rm -r of the root is refused before anything is removed', () => {
+    copyFileSync(t.path('disk.pmem'), t.path('root.pmem'));
+    for (const root of ['/', '', '/dir/..']) {
+      const r = pmemfs(t.dir, ['rm', '-rf', 'root.pmem', root]);
+      expect(r.stderr).toMatch(/^pmemfs: EINVAL: .*refusing to remove the root directory/);
+      expect(r.code).toBe(1);
+      expectCleanError(r);
+    }
+    expect(pmemfs(t.dir, ['cat', 'root.pmem', '/dir/f']).stdout).toBe('some data\n');
+  });
+
+  it('a failed mkfs --force leaves the old image as it was', () => {
+    copyFileSync(t.path('disk.pmem'), t.path('keep.pmem'));
+    for (const bad of [['--log-blocks', '1'], ['--size', '64k']]) {
+      const r = pmemfs(t.dir, ['mkfs', 'keep.pmem', '--size', '4m', '--force', ...bad]);
+      expect(r.stderr).toMatch(/^pmemfs: EINVAL: .*mkfs/);
+      expect(r.code).toBe(1);
+    }
+    expect(pmemfs(t.dir, ['cat', 'keep.pmem', '/dir/f']).stdout).toBe('some data\n');
+  });
+
+  it.skipIf(!hasFifo)('cp refuses a FIFO instead of blocking on it, alone or inside a tree', () => {
+    mkdirSync(t.path('tree'));
+    writeFileSync(t.path('tree/a'), 'a\n');
+    expect(spawnSync('mkfifo', [t.path('tree/pipe')]).status).toBe(0);
+    for (const args of [['cp', 'fifo', 'disk.pmem:/fifo'], ['cp', '-r', 'tree', 'disk.pmem:/']]) {
+      const r = pmemfs(t.dir, args, { timeoutMs: 10_000 });
+      expect(r.stderr).toMatch(/^pmemfs: EINVAL: .*'(fifo|tree\/pipe)' \(not a regular file, directory or symlink/);
+      expect(r.code).toBe(1);
+      expectCleanError(r);
+    }
+    expect(pmemfs(t.dir, ['fsck', 'disk.pmem']).code).toBe(0);
   });
 
   it('a failed mkfs leaves no file behind', () => {

@@ -27,6 +27,7 @@ describe('parseIoCommand', () => {
     ['', /empty command/], ['frob 0', /unknown command 'frob'/], ['pwrite 0', /expected 2 argument/], ['pwrite -S 256 0 1', /not a byte/],
     ['pread -x 0 1', /unknown option -x/], ['fpunch -k 0 4k', /unknown option -k/], ['pwrite -b', /-b needs a value/],
     ['truncate lots', /invalid length 'lots'/], ['dedupe /a 0 0', /expected 4/], ['fsync now', /expected 0/],
+    ["setxattr user.a 'two words", /unterminated ' quote/], ['"', /unterminated " quote/],
   ])('rejects %j', (text, why) => {
     expect(() => parseIoCommand(text)).toThrow(why);
   });

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { fsError } from '../../errno/index.js';
 import { countArg } from '../size.js';
 
@@ -17,6 +17,13 @@ interface BenchFlags {
   json?: boolean;
   reps?: number;
   only?: string;
+}
+
+/** The runner wants at least one repetition; 0 is a usage error here, not a stack trace there. */
+function repsArg(text: string): number {
+  const n = countArg('repetitions')(text);
+  if (n === 0) throw new InvalidArgumentError(`EINVAL: invalid repetitions '${text}' (expected at least 1)`);
+  return n;
 }
 
 /** dist/src/cli/commands/bench.js -> dist/bench/run.js */
@@ -28,7 +35,7 @@ export function register(program: Command): void {
     .description('run the benchmarks (device, filesystem, DAX, crash, scale) and print ratios to the peers')
     .option('--quick', 'smaller workloads, for a fast look')
     .option('--json', 'print one JSON document')
-    .option('--reps <N>', 'repetitions per measurement', countArg('repetitions'))
+    .option('--reps <N>', 'repetitions per measurement', repsArg)
     .option('--only <WORD>', 'only the benchmarks whose name contains WORD')
     .action((flags: BenchFlags) => {
       if (!existsSync(RUNNER)) {

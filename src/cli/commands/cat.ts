@@ -6,6 +6,7 @@
  */
 import { writeSync } from 'node:fs';
 import type { Command } from 'commander';
+import { fsError } from '../../errno/index.js';
 import type { Filesystem } from '../../fs/index.js';
 import { imagePath, withSession } from '../image-session.js';
 
@@ -14,6 +15,8 @@ const CHUNK = 1 << 20;
 function catFile(fs: Filesystem, path: string, buf: Uint8Array): void {
   const fd = fs.openSync(path, 'r');
   try {
+    // read(2) on a directory is EISDIR without a name: say which operand it was.
+    if (fs.fstatSync(fd).isDirectory()) throw fsError('EISDIR', 'read', { path });
     for (let pos = 0; ; ) {
       const n = fs.readSync(fd, buf, 0, buf.length, pos);
       if (n === 0) return;

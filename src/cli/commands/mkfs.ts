@@ -2,13 +2,15 @@
  * pmemfs mkfs IMAGE --size SIZE [--label L] [--log-blocks N] [--force] [--mode adr|eadr]
  *
  * Creates a sparse image file of SIZE bytes and an empty filesystem on it. An existing file is
- * refused (EEXIST) unless --force. If mkfs fails after the file was created, the file is removed.
+ * refused (EEXIST) unless --force. Options mkfs would refuse (a label over 32 bytes, a log size out
+ * of range) are refused before the file is touched, so a failed `mkfs --force` leaves the old
+ * image alone. If mkfs fails after the file was created, the file is removed.
  * --mode is the persistence domain the device emulates while mkfs runs; the image file holds only
  * the media bytes, so later commands do not depend on it.
  */
 import { unlinkSync } from 'node:fs';
-import { Option, type Command } from 'commander';
-import { mkfs } from '../../fs/index.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { LABEL_MAX, mkfs, mkfsGeometry } from '../../fs/index.js';
 import { PmemDevice, type PmemMode } from '../../pmem/index.js';
 import { fieldLines, superblockFields } from '../fs-summary.js';
 import { countArg, formatSize, sizeArg } from '../size.js';
@@ -22,18 +24,26 @@ interface MkfsFlags {
   json?: boolean;
 }
 
+/** The superblock holds LABEL_MAX bytes of UTF-8: a longer label is refused, not cut. */
+function labelArg(text: string): string {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > LABEL_MAX) throw new InvalidArgumentError(`EINVAL: label '${text}' is ${bytes} bytes (at most ${LABEL_MAX} bytes of UTF-8)`);
+  return text;
+}
+
 export function register(program: Command): void {
   program
     .command('mkfs')
     .description('create an image file holding an empty pmemfs')
     .argument('<IMAGE>', 'image file to create')
     .requiredOption('-s, --size <SIZE>', 'device size: bytes, or with a k/m/g/t suffix (64m, 1g)', sizeArg('size'))
-    .option('-L, --label <LABEL>', 'filesystem label')
+    .option('-L, --label <LABEL>', `filesystem label (at most ${LABEL_MAX} bytes)`, labelArg)
     .option('--log-blocks <N>', 'metadata log size in 4 KiB blocks (default: 1/32 of the device, 64 to 16384)', countArg('log size'))
     .option('-f, --force', 'overwrite an existing file')
     .addOption(new Option('--mode <MODE>', 'persistence domain emulated while formatting').choices(['adr', 'eadr']).default('adr'))
     .option('--json', 'print the new superblock as JSON')
     .action((image: string, flags: MkfsFlags) => {
+      mkfsGeometry(flags.size, flags.logBlocks !== undefined ? { logBlocks: flags.logBlocks } : {});
       const device = PmemDevice.create({ size: flags.size, file: image, mode: flags.mode, overwrite: flags.force === true });
       let sb: ReturnType<typeof mkfs>;
       try {

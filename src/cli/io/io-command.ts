@@ -57,11 +57,15 @@ const FALLOC_MODES: Record<FallocVerb, { mode: number; keepFlag: boolean }> = {
   funshare: { mode: FALLOC_FL_UNSHARE_RANGE, keepFlag: false },
 };
 
-/** Words, honouring '...' and "..." quotes (for setxattr values with spaces). */
+/** Words, honouring '...' and "..." quotes (for setxattr values with spaces); a quote never closed is a UsageError. */
 export function splitWords(text: string): string[] {
   const out: string[] = [];
   const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (const m of text.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3]!);
+  for (const m of text.matchAll(re)) {
+    // A bare word that starts with a quote is one the quoted forms could not close.
+    if (m[3] !== undefined && /^["']/.test(m[3])) throw new UsageError(`io: unterminated ${m[3][0]} quote in '${text}'`);
+    out.push(m[1] ?? m[2] ?? m[3]!);
+  }
   return out;
 }
 

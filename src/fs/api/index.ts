@@ -1,6 +1,6 @@
 /** Public surface of the filesystem API layer. */
 export { Filesystem, mount, type MountOptions } from './mounted-fs.js';
-export { mkfs, type MkfsOptions } from './mount.js';
+export { mkfs, mkfsGeometry, type MkfsOptions } from './mount.js';
 export { COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE, type PathLike } from './filesystem.js';
 export { XATTR_CREATE, XATTR_REPLACE, type FiemapExtent } from './storage.js';
 export { Stats, Dirent, type StatFs } from './stats.js';

@@ -44,13 +44,22 @@ export interface MountCoreOptions {
 
 export const MIN_FS_BLOCKS = 128;
 
-export function mkfs(dev: PmemDevice, opts: MkfsOptions = {}): Superblock {
-  const blockCount = Math.floor(dev.size / BLOCK);
-  if (blockCount < MIN_FS_BLOCKS) throw fsError('EINVAL', 'mkfs', { detail: `device too small: ${dev.size} bytes (need ${MIN_FS_BLOCKS * BLOCK})` });
+/**
+ * The geometry mkfs would give a device of `size` bytes, or the EINVAL it would throw: lets a
+ * caller (pmemfs mkfs --force) refuse bad options before it touches an existing image file.
+ */
+export function mkfsGeometry(size: number, opts: Pick<MkfsOptions, 'logBlocks'> = {}): { blockCount: number; logBlocks: number } {
+  const blockCount = Math.floor(size / BLOCK);
+  if (blockCount < MIN_FS_BLOCKS) throw fsError('EINVAL', 'mkfs', { detail: `device too small: ${size} bytes (need ${MIN_FS_BLOCKS * BLOCK})` });
   const logBlocks = opts.logBlocks ?? defaultLogBlocks(blockCount);
   if (!Number.isInteger(logBlocks) || logBlocks < 16 || logBlocks > blockCount / 2) {
     throw fsError('EINVAL', 'mkfs', { detail: `log size ${logBlocks} blocks out of range (16 to half the device)` });
   }
+  return { blockCount, logBlocks };
+}
+
+export function mkfs(dev: PmemDevice, opts: MkfsOptions = {}): Superblock {
+  const { blockCount, logBlocks } = mkfsGeometry(dev.size, opts);
   const uuid = new Uint8Array(16);
   crypto.getRandomValues(uuid);
   const sb: Superblock = {
