@@ -40,12 +40,13 @@ export class BlockSpace {
   }
 
   /**
-   * Allocates `count` blocks (as few extents as the allocator can), near `goal`; null when the
-   * free space (minus `keep` blocks held back for metadata) cannot hold them all.
+   * Allocates `count` blocks (as few extents as the allocator can), near `goal`, pushing the
+   * extents onto `out` (the caller's array: no array per call on the write path); false, with
+   * nothing allocated, when the free space (minus `keep` blocks held back for metadata) cannot
+   * hold them all.
    */
-  reserve(count: number, goal: number, keep: number): Extent[] | null {
-    if (this.free.freeBlocks - keep < count) return null;
-    const out: Extent[] = [];
+  reserve(count: number, goal: number, keep: number, out: Extent[]): boolean {
+    if (this.free.freeBlocks - keep < count) return false;
     let left = count;
     let g = goal;
     while (left > 0) {
@@ -56,7 +57,7 @@ export class BlockSpace {
       left -= e.count;
       g = e.pblk + e.count;
     }
-    return out;
+    return true;
   }
 
   /** A transaction that failed before committing gives its blocks back. */

@@ -262,12 +262,21 @@ function encodeMapItem(out: DataView, pos: number, it: Extract<Item, { t: 'map' 
 export class RecordScratch {
   bytes = new Uint8Array(4096);
   view = new DataView(this.bytes.buffer);
+  /** The last record's view of `bytes`: the next record of the same length reuses it. */
+  private framed = this.bytes.subarray(0, 0);
 
   /** At least `n` bytes; the contents are not kept. */
   reserve(n: number): void {
     if (n <= this.bytes.length) return;
     this.bytes = new Uint8Array(Math.max(n, 2 * this.bytes.length));
     this.view = new DataView(this.bytes.buffer);
+    this.framed = this.bytes.subarray(0, 0);
+  }
+
+  /** Bytes [0, n) as a view (operations repeat, and so do record lengths: no view per commit). */
+  first(n: number): Uint8Array {
+    if (this.framed.length !== n) this.framed = this.bytes.subarray(0, n);
+    return this.framed;
   }
 }
 
@@ -302,7 +311,7 @@ export function encodeRecord(items: readonly Item[], generation: number, seq: nu
   v.setUint32(REC.crc, 0, true);
   // The checksum is computed last, over every other byte of the record.
   v.setUint32(REC.crc, crc32c(bytes, 0, total), true);
-  return scratch === undefined ? bytes : bytes.subarray(0, total);
+  return scratch === undefined ? bytes : scratch.first(total);
 }
 
 export type DecodedRecord = { ok: true; items: Item[]; length: number; seq: number; opcode: Opcode } | { ok: false; code: 'EFSCORRUPTED' | 'EFSBADCRC'; why: string };

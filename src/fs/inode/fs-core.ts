@@ -4,7 +4,7 @@
  * Interface:
  *   commit(opcode, items, reserved)   make one operation atomic and durable (MetaLog protocol),
  *                                     then apply it to the in-memory state
- *   reserve(blocks, goal)             data blocks for a transaction, or ENOSPC
+ *   reserve(blocks, goal, …, out)     data blocks for a transaction, or ENOSPC
  *   storeData(pblk, bytes)            new data into reserved blocks: stored and flushed, the
  *                                     commit's first fence makes it durable
  *   checkpoint()                      write a checkpoint image; the log starts over (unloaded
@@ -82,11 +82,10 @@ export class FsCore {
     return 2 + Math.ceil((this.checkpointBytes + 2 * this.log.tail) / BLOCK);
   }
 
-  reserve(blocks: number, goal: number, syscall: string, path?: string): Extent[] {
+  /** Reserves `blocks` data blocks near `goal`, pushing the extents onto `out`; or ENOSPC. */
+  reserve(blocks: number, goal: number, syscall: string, path: string | undefined, out: Extent[]): void {
     if (this.readOnly) throw fsError('EROFS', syscall, { path });
-    const got = this.space.reserve(blocks, goal, this.metaReserve);
-    if (got === null) throw fsError('ENOSPC', syscall, { path });
-    return got;
+    if (!this.space.reserve(blocks, goal, this.metaReserve, out)) throw fsError('ENOSPC', syscall, { path });
   }
 
   storeData(pblk: number, bytes: Uint8Array): void {

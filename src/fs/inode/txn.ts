@@ -24,6 +24,8 @@ export class Txn {
   readonly reserved: Extent[] = [];
   /** What commit() hands to the core: attribute items, then `items`. */
   private readonly all: Item[] = [];
+  /** What the last reserve() got. */
+  private readonly got: Extent[] = [];
   /** Attribute updates, folded into one INODE item per inode at commit. */
   // Two short parallel arrays, not a Map: a transaction touches one to four inodes, and a Map
   // per operation was a measurable share of the commit path's garbage.
@@ -58,9 +60,12 @@ export class Txn {
     return a;
   }
 
-  reserve(blocks: number, goal: number, path?: string): Extent[] {
-    const got = this.core.reserve(blocks, goal, this.syscall, path);
-    for (const e of got) this.reserved.push(e); // (a spread would copy `got` first)
+  /** Reserves blocks for this Txn. The array returned is reused: valid until the next call. */
+  reserve(blocks: number, goal: number, path?: string): readonly Extent[] {
+    const got = this.got;
+    empty(got);
+    this.core.reserve(blocks, goal, this.syscall, path, got);
+    for (const e of got) this.reserved.push(e);
     return got;
   }
 
@@ -92,6 +97,7 @@ export class Txn {
     empty(this.items);
     empty(this.reserved);
     empty(this.all);
+    empty(this.got);
     empty(this.attrInos);
     empty(this.attrVals);
     this.done = false;
