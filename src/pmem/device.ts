@@ -112,6 +112,7 @@ export class PmemDevice {
   private readonly wpq: WritePendingQueue;
   /** The fence's sink, made once (no closure per fence). */
   private readonly writeMedia = (offset: number, bytes: Uint8Array): void => this.toMedia(offset, bytes);
+  private readonly cacheToMedia = (offset: number, length: number): void => this.fromCache(offset, length);
   /** The image file was written since the last fdatasync (durability 'fence-sync'). */
   private unsynced = false;
   private trace: { events: TraceEvent[]; base: Trace['base'] } | null = null;
@@ -276,7 +277,7 @@ export class PmemDevice {
     if (this.trace !== null) this.trace.events.push({ kind: 'fence' });
     // COMMIT POINT (of whatever this handle flushed or nt-stored): before it a crash may keep
     // any in-order prefix of those lines' stores; after it every staged write-back is media.
-    this.wpq.drain(this.writeMedia);
+    this.wpq.drain(this.writeMedia, this.cacheToMedia);
     this.syncIfNeeded();
   }
 
@@ -295,13 +296,13 @@ export class PmemDevice {
     const l0 = firstLine(offset);
     const l1 = endLine(offset, length);
     const off = l0 * LINE;
-    const now = this.cache.peek(off, (l1 - l0) * LINE);
+    const len = (l1 - l0) * LINE;
     this.stats.linesFlushed += l1 - l0;
     this.stats.fences++;
-    if (this.trace !== null) this.trace.events.push({ kind: 'flush', offset: off, data: now.slice() }, { kind: 'fence' });
+    if (this.trace !== null) this.trace.events.push({ kind: 'flush', offset: off, data: this.cache.peek(off, len).slice() }, { kind: 'fence' });
     // COMMIT POINT: as fence(); earlier staged write-backs first, in program order.
-    this.wpq.drain(this.writeMedia);
-    this.toMedia(off, now);
+    this.wpq.drain(this.writeMedia, this.cacheToMedia);
+    this.fromCache(off, len);
     this.wpq.cleaned(l0, l1);
     this.syncIfNeeded();
   }
@@ -451,13 +452,31 @@ export class PmemDevice {
 
   private toMedia(offset: number, bytes: Uint8Array): void {
     this.media.write(offset, bytes);
-    this.stats.bytesDurable += bytes.length;
-    if (this.sharedFile === null) return;
-    if (this.durability === 'close') (this.media as ChunkedMemory).markDirty(offset, bytes.length);
-    else {
-      writeFileAt(this.sharedFile.fd, offset, bytes);
+    this.wroteMedia(offset, bytes.length);
+    if (this.writesThrough) {
+      writeFileAt(this.sharedFile!.fd, offset, bytes);
       this.unsynced = true;
     }
+  }
+
+  /** The cache's bytes [offset, offset+length) become durable (a lazily staged write-back). */
+  private fromCache(offset: number, length: number): void {
+    // Writing through to the image file needs the bytes as an array; otherwise the memories
+    // copy between themselves (short ranges without a view: see ChunkedMemory.writeFrom).
+    if (this.writesThrough) return this.toMedia(offset, this.cache.peek(offset, length));
+    this.media.writeFrom(this.cache, offset, length);
+    this.wroteMedia(offset, length);
+  }
+
+  /** Durable bytes go to the image file at every fence (durability 'fence' and 'fence-sync'). */
+  private get writesThrough(): boolean {
+    return this.sharedFile !== null && this.durability !== 'close';
+  }
+
+  /** Bookkeeping of bytes just written to the media: stats, and what close() writes back. */
+  private wroteMedia(offset: number, length: number): void {
+    this.stats.bytesDurable += length;
+    if (this.sharedFile !== null && this.durability === 'close') (this.media as ChunkedMemory).markDirty(offset, length);
   }
 
   /** 'fence-sync': a fence is not done until what it wrote is on the host's disk (eADR too). */

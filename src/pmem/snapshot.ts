@@ -204,6 +204,10 @@ export class OverlayMemory implements Memory {
     eachPiece(offset, src.length, PAGE, (p, at, pos, n) => this.writablePage(p).set(src.subarray(pos, pos + n), at));
   }
 
+  writeFrom(src: Memory, offset: number, length: number): void {
+    this.write(offset, src.peek(offset, length));
+  }
+
   peek(offset: number, length: number): Uint8Array {
     const p = Math.floor(offset / PAGE);
     const at = offset - p * PAGE;

@@ -6,7 +6,10 @@
  *   overwriting(l0, l1)             some other store (loadDurable) is about to hit them
  *   flushed(l0, l1, bytes|null)     CLWB of lines [l0, l1): stage them for write-back
  *   ntStored(offset, src, bytes|null) non-temporal store of src at offset: stage exactly those bytes
- *   drain(write)                    SFENCE: hand every staged write-back to `write`, in program order
+ *   drain(write, fromCache?)        SFENCE: hand every staged write-back to `write`, in program
+ *                                   order; bytes to be read from the cache go to fromCache(offset,
+ *                                   length) instead if given (the device copies short ones without
+ *                                   a view)
  *   cleaned(l0, l1)                 lines whose current contents were just made durable (persist)
  *   pending()                       lines holding stores that are not durable yet, ascending
  *   materialize() / isDirty(line)   for startTrace(), which replays this state into a trace
@@ -176,11 +179,11 @@ export class WritePendingQueue {
   }
 
   /** The fence: every staged write-back, oldest first; then the lines drop their queue bits. */
-  drain(write: (offset: number, bytes: Uint8Array) => void): void {
+  drain(write: (offset: number, bytes: Uint8Array) => void, fromCache?: (offset: number, length: number) => void): void {
     const n = this.n;
     if (n === 0) return;
     for (let i = 0; i < n; i++) {
-      this.pieces(i, write);
+      this.pieces(i, write, fromCache);
       this.own[i] = null; // do not keep a copy alive
     }
     this.n = 0;
@@ -260,12 +263,12 @@ export class WritePendingQueue {
    * Entry i's write-back, in one or more pieces: its own copy, or the cache (zero-copy) except
    * on frozen lines, which come from their frozen copies.
    */
-  private pieces(i: number, write: (offset: number, bytes: Uint8Array) => void): void {
+  private pieces(i: number, write: (offset: number, bytes: Uint8Array) => void, fromCache?: (offset: number, length: number) => void): void {
     const off = this.off[i]!;
     const len = this.len[i]!;
     const own = this.own[i]!;
     if (own !== null) return write(off, own);
-    if (this.frozen.size === 0) return write(off, this.cache.peek(off, len));
+    if (this.frozen.size === 0) return fromCache !== undefined ? fromCache(off, len) : write(off, this.cache.peek(off, len));
     const bits = this.bits!;
     const end = off + len;
     let from = off;
