@@ -5,8 +5,10 @@
  *   openSession(image, access) -> { device, fs, close() }
  *   withSession(image, access, fn)          sync: open, run fn, close in `finally`
  *   imagePath(path)                         a path inside the image, made absolute
- * access 'read-only' still recovers (replays the log) but in memory only: nothing is written to
- * the image, not even the unmount checkpoint. 'read-write' unmounts with a checkpoint.
+ * access 'read-only' still recovers (replays the log) but in memory only: the device is opened
+ * read-only (PmemDevice.open's readOnly), so nothing is written to the image, not even the
+ * unmount checkpoint, and an image the user may only read opens. 'read-write' unmounts with a
+ * checkpoint.
  * Invariant: close() unmounts before it closes the device, and closes the device even when the
  * unmount throws; a failed mount closes the device before the error propagates.
  */
@@ -22,7 +24,7 @@ export interface Session {
 }
 
 export function openSession(image: string, access: Access): Session {
-  const device = PmemDevice.open(image);
+  const device = PmemDevice.open(image, { readOnly: access === 'read-only' });
   let fs: Filesystem;
   try {
     fs = access === 'read-only' ? mount(device, { readOnly: true, checkpointOnUnmount: false }) : mount(device);

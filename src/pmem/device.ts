@@ -60,6 +60,12 @@ export interface CreateOptions {
 export interface OpenOptions {
   mode?: PmemMode;
   durability?: Durability;
+  /**
+   * Open the image for reading only: stores and fences work in memory, as on any device, but
+   * nothing is ever written to the file (not at fences, not at close). Needs only read access,
+   * takes no lock, and refuses (EBUSY) an image a live process has open for writing.
+   */
+  readOnly?: boolean;
 }
 
 export interface DeviceStats {
@@ -78,6 +84,8 @@ export interface SharedDevice {
   cache: SharedMemoryHandle;
   media: SharedMemoryHandle;
   file: { path: string; fd: number } | null;
+  /** The image file is open for reading only: fences never write it. */
+  readOnly: boolean;
   /** Int32[1]: 0 while the owner has the device open, 1 once it closed it. */
   life: SharedArrayBuffer;
 }
@@ -90,6 +98,7 @@ interface Parts {
   media: Memory;
   image: ImageFile | null;
   shared: SharedDevice['file'];
+  readOnly: boolean;
   owner: boolean;
   /** Shared with workers, except a crash state's (never shared: a plain buffer is cheaper). */
   life: SharedArrayBuffer | ArrayBuffer;
@@ -100,6 +109,8 @@ export class PmemDevice {
   readonly mode: PmemMode;
   readonly durability: Durability;
   readonly file: string | null;
+  /** Opened with readOnly: the image file is never written. */
+  readonly readOnly: boolean;
   readonly stats: DeviceStats = { stores: 0, bytesStored: 0, linesFlushed: 0, fences: 0, bytesDurable: 0 };
 
   private readonly cache: Memory;
@@ -126,6 +137,7 @@ export class PmemDevice {
     this.media = p.media;
     this.image = p.image;
     this.sharedFile = p.shared;
+    this.readOnly = p.readOnly;
     this.owner = p.owner;
     this.life = new Int32Array(p.life);
     this.file = p.shared?.path ?? null;
@@ -140,14 +152,14 @@ export class PmemDevice {
     const durability = checkDurability(opts.durability);
     if (opts.file === undefined) {
       return new PmemDevice({
-        size: opts.size, mode, durability, owner: true, image: null, shared: null, life: newLife(),
+        size: opts.size, mode, durability, owner: true, image: null, shared: null, readOnly: false, life: newLife(),
         cache: ChunkedMemory.allocate(opts.size, null), media: ChunkedMemory.allocate(opts.size, null),
       });
     }
     const image = ImageFile.create(opts.file, opts.size, opts.overwrite === true);
     // A new image is all zeros: no need to load anything from it.
     return new PmemDevice({
-      size: opts.size, mode, durability, owner: true, image, shared: { path: image.path, fd: image.fd }, life: newLife(),
+      size: opts.size, mode, durability, owner: true, image, shared: { path: image.path, fd: image.fd }, readOnly: false, life: newLife(),
       cache: ChunkedMemory.allocate(opts.size, null), media: ChunkedMemory.allocate(opts.size, null),
     });
   }
@@ -155,9 +167,10 @@ export class PmemDevice {
   static open(file: string, opts: OpenOptions = {}): PmemDevice {
     const mode = checkMode(opts.mode);
     const durability = checkDurability(opts.durability);
-    const image = ImageFile.open(file);
+    const readOnly = opts.readOnly === true;
+    const image = ImageFile.open(file, readOnly);
     return new PmemDevice({
-      size: image.size, mode, durability, owner: true, image, shared: { path: image.path, fd: image.fd }, life: newLife(),
+      size: image.size, mode, durability, owner: true, image, shared: { path: image.path, fd: image.fd }, readOnly, life: newLife(),
       cache: ChunkedMemory.allocate(image.size, image.fd), media: ChunkedMemory.allocate(image.size, image.fd),
     });
   }
@@ -169,7 +182,7 @@ export class PmemDevice {
     }
     return new PmemDevice({
       size: shared.cache.size, mode: shared.mode, durability: shared.durability, owner: false,
-      image: null, shared: shared.file, life: shared.life,
+      image: null, shared: shared.file, readOnly: shared.readOnly === true, life: shared.life,
       cache: new ChunkedMemory(shared.cache), media: new ChunkedMemory(shared.media),
     });
   }
@@ -186,7 +199,7 @@ export class PmemDevice {
       if (--holders === 0) release();
     };
     return new PmemDevice({
-      size: base.size, mode, durability: 'close', owner: true, image: null, shared: null, life: new ArrayBuffer(4),
+      size: base.size, mode, durability: 'close', owner: true, image: null, shared: null, readOnly: false, life: new ArrayBuffer(4),
       cache: new OverlayMemory(base, done), media: new OverlayMemory(base, done),
     });
   }
@@ -196,7 +209,7 @@ export class PmemDevice {
     if (!(this.cache instanceof ChunkedMemory) || !(this.media instanceof ChunkedMemory)) {
       throw fsError('EINVAL', 'pmem_share', { detail: 'a crash-state device cannot be shared with workers' });
     }
-    return { kind: 'pmem-shared', mode: this.mode, durability: this.durability, cache: this.cache.handle(), media: this.media.handle(), file: this.sharedFile, life: this.life.buffer as SharedArrayBuffer };
+    return { kind: 'pmem-shared', mode: this.mode, durability: this.durability, cache: this.cache.handle(), media: this.media.handle(), file: this.sharedFile, readOnly: this.readOnly, life: this.life.buffer as SharedArrayBuffer };
   }
 
   // --- loads and stores --------------------------------------------------------------------
@@ -431,7 +444,7 @@ export class PmemDevice {
   close(): void {
     if (this.closed) return;
     try {
-      if (this.owner && this.image !== null) this.writeBack(this.image);
+      if (this.owner && this.image !== null && !this.readOnly) this.writeBack(this.image);
     } finally {
       this.closed = true;
       this.wpq.release();
@@ -470,13 +483,13 @@ export class PmemDevice {
 
   /** Durable bytes go to the image file at every fence (durability 'fence' and 'fence-sync'). */
   private get writesThrough(): boolean {
-    return this.sharedFile !== null && this.durability !== 'close';
+    return this.sharedFile !== null && this.durability !== 'close' && !this.readOnly;
   }
 
   /** Bookkeeping of bytes just written to the media: stats, and what close() writes back. */
   private wroteMedia(offset: number, length: number): void {
     this.stats.bytesDurable += length;
-    if (this.sharedFile !== null && this.durability === 'close') (this.media as ChunkedMemory).markDirty(offset, length);
+    if (this.sharedFile !== null && this.durability === 'close' && !this.readOnly) (this.media as ChunkedMemory).markDirty(offset, length);
   }
 
   /** 'fence-sync': a fence is not done until what it wrote is on the host's disk (eADR too). */

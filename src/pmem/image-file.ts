@@ -30,10 +30,11 @@ export class ImageFile {
   readonly path: string;
   readonly fd: number;
   readonly size: number;
-  private readonly lockPath: string;
+  /** The lock this handle holds, or null (a read-only handle takes none). */
+  private readonly lockPath: string | null;
   private closed = false;
 
-  private constructor(path: string, fd: number, size: number, lockPath: string) {
+  private constructor(path: string, fd: number, size: number, lockPath: string | null) {
     this.path = path;
     this.fd = fd;
     this.size = size;
@@ -59,7 +60,13 @@ export class ImageFile {
     }
   }
 
-  static open(path: string): ImageFile {
+  /**
+   * `readOnly`: opened for reading only, so an image the user may not write (chmod 444, a
+   * read-only mount) still opens. It takes no lock (that would need write access to the
+   * directory), but refuses, EBUSY, an image a live process holds open for writing: lazily
+   * loaded regions read at different moments of a writer's updates would not be one state.
+   */
+  static open(path: string, readOnly = false): ImageFile {
     const st = wrap('open', path, () => statSync(path));
     if (st.isDirectory()) throw fsError('EISDIR', 'open', { path });
     if (!st.isFile()) throw fsError('EINVAL', 'open', { path, detail: 'not a regular file' });
@@ -67,6 +74,11 @@ export class ImageFile {
       checkDeviceSize('open', st.size);
     } catch {
       throw fsError('EINVAL', 'open', { path, detail: `not a pmem image: size ${st.size} is not a whole number of 4 KiB pages of at least 64 KiB` });
+    }
+    if (readOnly) {
+      const holder = readLock(`${path}.lock`);
+      if (holder !== null && isLive(holder)) throw fsError('EBUSY', 'open', { path, detail: `image is open for writing by process ${holder.split(' ')[0]}` });
+      return new ImageFile(path, wrap('open', path, () => openSync(path, 'r')), st.size, null);
     }
     const lockPath = takeLock(path);
     try {
@@ -86,7 +98,7 @@ export class ImageFile {
     if (this.closed) return;
     this.closed = true;
     closeSync(this.fd);
-    dropLock(this.lockPath);
+    if (this.lockPath !== null) dropLock(this.lockPath);
   }
 }
 

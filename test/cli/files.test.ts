@@ -3,7 +3,7 @@
  * ls, cat, stat, mkdir, rm, mv, ln, write from stdin, info; and that read-only commands leave the
  * image's bytes unchanged.
  */
-import { mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliTemp, pmemfs, requireFreshCli } from './run-cli.js';
 
@@ -98,5 +98,17 @@ describe('pmemfs file commands', () => {
       ok(...args);
     }
     expect(readFileSync(t.path('disk.pmem')).equals(before)).toBe(true);
+  });
+
+  it('read-only commands open an image the user may only read (not testable as root)', () => {
+    if (process.getuid?.() === 0) return; // root writes a chmod 444 file anyway
+    chmodSync(t.path('disk.pmem'), 0o444);
+    try {
+      expect(ok('ls', 'disk.pmem', '/docs')).toContain('in.bin');
+      expect(run('fsck', 'disk.pmem').code).toBe(0);
+      expect(run('mkdir', 'disk.pmem', '/ro').stderr).toMatch(/^pmemfs: EACCES: /);
+    } finally {
+      chmodSync(t.path('disk.pmem'), 0o644);
+    }
   });
 });

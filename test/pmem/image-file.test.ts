@@ -198,6 +198,32 @@ describe('opening errors', () => {
     expect(existsSync(`${image}.lock`)).toBe(false);
   });
 
+  it('readOnly: never writes the file, takes no lock, readers share, a live writer is EBUSY', () => {
+    const image = fresh();
+    const w = PmemDevice.create({ size: MiB, file: image });
+    w.write(4096, bytes(16, 7));
+    w.persist(4096, 16);
+    // A writer holds the image: a reader would see its updates half done.
+    expect(code(() => PmemDevice.open(image, { readOnly: true }))).toBe('EBUSY');
+    w.close();
+    const before = readFileSync(image);
+    const r1 = PmemDevice.open(image, { readOnly: true });
+    const r2 = PmemDevice.open(image, { readOnly: true }); // readers take no lock
+    expect(r1.readOnly).toBe(true);
+    expect(existsSync(`${image}.lock`)).toBe(false);
+    expect(r1.read(4096, 16)).toEqual(bytes(16, 7));
+    // Stores and fences work in memory, as on any device...
+    r1.write(0, bytes(64, 1));
+    r1.persist(0, 64);
+    expect(r1.readDurable(0, 64)).toEqual(bytes(64, 1));
+    r1.close();
+    r2.close();
+    // ...and never reach the file, not even at close.
+    expect(readFileSync(image).equals(before)).toBe(true);
+    // A writer may open it while nothing holds it.
+    PmemDevice.open(image).close();
+  });
+
   it('create() on an existing file is EEXIST unless overwrite, which starts from zeros', () => {
     const image = fresh();
     const dev = PmemDevice.create({ size: MiB, file: image });

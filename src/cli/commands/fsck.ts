@@ -36,7 +36,8 @@ function printText(image: string, r: FsckReport): void {
 }
 
 function checkImage(image: string, repair: boolean): FsckReport {
-  const device = PmemDevice.open(image);
+  // Checking only reads: an image the user may not write can still be checked.
+  const device = PmemDevice.open(image, { readOnly: !repair });
   try {
     return fsck(device, { repair });
   } finally {
