@@ -222,6 +222,36 @@ describe('stores through a revoked view', () => {
     expect(fsck(dev).findings).toEqual([]);
   });
 
+  it('sealing a file whose mapped extent is partly shared moves only the shared block (fsx seed 1380)', () => {
+    // The mapping holds blocks 0-1; block 2, in the same extent, is cloned into /g. Sealing the
+    // whole file unshares block 2. It used to copy the whole extent, moving block 1 out from
+    // under the live mapping: its view then stored into a freed block, which /g got next.
+    const { dev, fs } = freshFs();
+    fs.writeFileSync('/v', pattern(3 * K, 1));
+    fs.writeFileSync('/g', pattern(K, 2));
+    const fd = fs.openSync('/v', 'r+');
+    const m = fs.mmapSync(fd, 0, 2 * K, { sync: true });
+    const g = fs.openSync('/g', 'r+');
+    fs.cloneRangeSync(fd, 2 * K, g, 0, K);
+    const before = fs.fiemapSync('/v').map((e) => [e.logical, e.physical, e.length]);
+    expect(before[0]![2]).toBe(3 * K); // one extent: blocks 0-2
+    const sfd = fs.openSync('/v', 'r+');
+    fs.sealSync(sfd, { mode: 'fail' });
+    const after = fs.fiemapSync('/v');
+    expect(after[0]).toMatchObject({ logical: 0, physical: before[0]![1], length: 2 * K }); // blocks 0-1 stayed
+    expect(m.revoked).toBe(false);
+    m.segments[0]!.view[K + 5] = 0xee; // block 1, through the view
+    m.persist();
+    expect((fs.readFileSync('/v') as Buffer)[K + 5]).toBe(0xee);
+    expect(fs.readFileSync('/g')).toEqual(Buffer.from(pattern(3 * K, 1).subarray(2 * K)));
+    fs.closeSync(sfd);
+    m.unmap();
+    fs.closeSync(fd);
+    fs.closeSync(g);
+    fs.unmount();
+    expect(fsck(dev).findings).toEqual([]);
+  });
+
   it('a seal placed after the revocation pins the new blocks, not the view\'s', () => {
     const { fs, fd, m, store, at } = mapped();
     fs.ftruncateSync(fd, 12 * K); // revokes the mapping
