@@ -66,6 +66,10 @@ describe('ExtentMap', () => {
           // Sometimes re-map the block right after its neighbour's, so merges happen.
           const before = model[lblk - 1];
           const pblk = r.int(3) === 0 && before !== undefined ? before.pblk + 1 : (nextP += count + r.int(3));
+          // As a write does: the goal while building, then set() (which reuses goalFor's search).
+          const prev = [...map.extents()].reverse().find((e) => e.lblk <= lblk);
+          const goal = prev === undefined ? -1 : prev.pblk + Math.min(prev.count, lblk - prev.lblk);
+          expect(map.goalFor(lblk)).toBe(goal);
           const displaced = map.set(lblk, count, pblk, kind);
           const old = model.slice(lblk, lblk + count).filter((c) => c !== undefined).length;
           expect(displaced.reduce((n, d) => n + d.count, 0)).toBe(old);

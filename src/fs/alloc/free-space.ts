@@ -61,7 +61,7 @@ export class FreeSpace {
       if (i >= 0) {
         const end = this.starts[i]! + this.lens[i]!;
         const n = Math.min(count, end - goal);
-        this.take(goal, n);
+        this.takeAt(i, goal, n);
         return { pblk: goal, count: n };
       }
     }
@@ -126,7 +126,11 @@ export class FreeSpace {
 
   /** Removes [pblk, pblk+n) from the free extent containing it. */
   private take(pblk: number, n: number): void {
-    const i = this.findContaining(pblk);
+    this.takeAt(this.findContaining(pblk), pblk, n);
+  }
+
+  /** take() when the caller already found the extent: index i. */
+  private takeAt(i: number, pblk: number, n: number): void {
     assert(i >= 0 && pblk + n <= this.starts[i]! + this.lens[i]!, 'take of a range that is not free');
     const s = this.starts[i]!;
     const len = this.lens[i]!;

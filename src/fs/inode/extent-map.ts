@@ -59,6 +59,15 @@ export class ExtentMap {
   private pi = 0;
   private ql = -1;
   private qi = 0;
+  /**
+   * The last locate(): its argument, and the map's version then. A write asks goalFor(lblk)
+   * while it builds and set(lblk) when it applies, with nothing changed in between: the second
+   * search reuses the first.
+   */
+  private lx = NaN;
+  private lversion = -1;
+  /** Bumped by every change (set, rebuild): positions found before are stale after it. */
+  private version = 0;
 
   get count(): number {
     return this.n;
@@ -173,6 +182,7 @@ export class ExtentMap {
       this.nblocks -= ec;
       this.removeAt(li, i); // (li, i) now names the next extent, in this leaf or the next
     }
+    this.version++; // (from here on the map changes)
     // 3. The new extent, merged with its neighbours. A hole needs no merge: the gap it leaves
     // keeps its neighbours apart, and they were not mergeable before.
     if (kind === 'hole') return displaced;
@@ -233,6 +243,7 @@ export class ExtentMap {
     this.n = merged.length;
     this.nblocks = merged.reduce((s, e) => s + e.count, 0);
     this.flat = null;
+    this.version++;
   }
 
   /**
@@ -240,6 +251,9 @@ export class ExtentMap {
    * for the last leaf (then nothing is after x).
    */
   private locate(x: number): void {
+    if (x === this.lx && this.lversion === this.version) return; // (pl, pi) still hold the answer
+    this.lx = x;
+    this.lversion = this.version;
     const F = this.firsts;
     // Last leaf whose first lblk <= x.
     let lo = 0;
