@@ -18,7 +18,7 @@ import { createNode, linkNode, lookup, pathOf, renameNode, rmdirNode, unlinkNode
 import { FdTable, type OpenFile } from './fd-table.js';
 import { parseFlags, type OpenMode } from './open-flags.js';
 import { type FsPromises, promisesOf } from './promises.js';
-import { Dirent, Stats } from './stats.js';
+import { BigIntStats, Dirent, Stats } from './stats.js';
 
 export type PathLike = string;
 export type Encoding = BufferEncoding | 'buffer' | null | undefined;
@@ -26,6 +26,12 @@ type DataLike = string | Uint8Array;
 
 /** The process's credentials, asked once: getuid() is a system call, and crash campaigns mount thousands of times a second. */
 const HOST_CREDS: Creds = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+
+/** statSync/lstatSync options, as node:fs's. */
+export interface StatOptions {
+  throwIfNoEntry?: boolean;
+  bigint?: boolean;
+}
 
 export const COPYFILE_EXCL = 1;
 export const COPYFILE_FICLONE = 2;
@@ -191,8 +197,12 @@ export class FilesystemBase {
     transact(this.core, 'truncate', syscall, (t) => truncateData(t, inode, Math.max(0, len), path));
   }
 
-  fstatSync(fd: number): Stats {
-    return this.stat(this.fds.get(fd, 'fstat').inode);
+  fstatSync(fd: number, opts?: { bigint?: false }): Stats;
+  fstatSync(fd: number, opts: { bigint: true }): BigIntStats;
+  fstatSync(fd: number, opts?: { bigint?: boolean }): Stats | BigIntStats;
+  fstatSync(fd: number, opts?: { bigint?: boolean }): Stats | BigIntStats {
+    const st = this.stat(this.fds.get(fd, 'fstat').inode);
+    return opts?.bigint === true ? new BigIntStats(st) : st;
   }
 
   // --- whole files -------------------------------------------------------------------------
@@ -297,17 +307,24 @@ export class FilesystemBase {
     }
   }
 
-  statSync(path: PathLike, opts?: { throwIfNoEntry?: boolean }): Stats | undefined {
+  statSync(path: PathLike, opts?: StatOptions & { bigint?: false }): Stats | undefined;
+  statSync(path: PathLike, opts: StatOptions & { bigint: true }): BigIntStats | undefined;
+  statSync(path: PathLike, opts?: StatOptions): Stats | BigIntStats | undefined;
+  statSync(path: PathLike, opts?: StatOptions): Stats | BigIntStats | undefined {
     return this.statOf(path, true, 'stat', opts);
   }
 
-  lstatSync(path: PathLike, opts?: { throwIfNoEntry?: boolean }): Stats | undefined {
+  lstatSync(path: PathLike, opts?: StatOptions & { bigint?: false }): Stats | undefined;
+  lstatSync(path: PathLike, opts: StatOptions & { bigint: true }): BigIntStats | undefined;
+  lstatSync(path: PathLike, opts?: StatOptions): Stats | BigIntStats | undefined;
+  lstatSync(path: PathLike, opts?: StatOptions): Stats | BigIntStats | undefined {
     return this.statOf(path, false, 'lstat', opts);
   }
 
-  private statOf(path: PathLike, follow: boolean, syscall: string, opts?: { throwIfNoEntry?: boolean }): Stats | undefined {
+  private statOf(path: PathLike, follow: boolean, syscall: string, opts?: StatOptions): Stats | BigIntStats | undefined {
     try {
-      return this.stat(this.need(path, follow, syscall));
+      const st = this.stat(this.need(path, follow, syscall));
+      return opts?.bigint === true ? new BigIntStats(st) : st;
     } catch (e) {
       if (opts?.throwIfNoEntry === false && isFsError(e, 'ENOENT')) return undefined;
       throw e;

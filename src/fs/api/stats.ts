@@ -1,5 +1,5 @@
 /**
- * Stats, BigIntStats-like nanosecond fields, Dirent and StatFs: node:fs's shapes, built from
+ * Stats (with BigIntStats' nanosecond fields too), BigIntStats, Dirent and StatFs: node:fs's shapes, built from
  * inodes. Only the format and inode layers know DiskInode; this file turns one into what
  * node:fs users read.
  */
@@ -88,6 +88,66 @@ export class Stats extends FileKind {
 
   protected kind(): InodeType {
     return typeOfMode(this.mode);
+  }
+}
+
+/**
+ * node:fs's BigIntStats (stat with { bigint: true }): every number a bigint, times also in
+ * whole nanoseconds (atimeNs, ...), Dates as in Stats.
+ */
+export class BigIntStats extends FileKind {
+  dev: bigint;
+  ino: bigint;
+  mode: bigint;
+  nlink: bigint;
+  uid: bigint;
+  gid: bigint;
+  rdev: bigint;
+  size: bigint;
+  blksize: bigint;
+  blocks: bigint;
+  atimeMs: bigint;
+  mtimeMs: bigint;
+  ctimeMs: bigint;
+  birthtimeMs: bigint;
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  birthtimeNs: bigint;
+  atime: Date;
+  mtime: Date;
+  ctime: Date;
+  birthtime: Date;
+
+  constructor(s: Stats) {
+    super();
+    this.dev = BigInt(s.dev);
+    this.ino = BigInt(s.ino);
+    this.mode = BigInt(s.mode);
+    this.nlink = BigInt(s.nlink);
+    this.uid = BigInt(s.uid);
+    this.gid = BigInt(s.gid);
+    this.rdev = BigInt(s.rdev);
+    this.size = BigInt(s.size);
+    this.blksize = BigInt(s.blksize);
+    this.blocks = BigInt(s.blocks);
+    // As node: the millisecond fields are the nanoseconds divided down, truncated.
+    this.atimeMs = s.atimeNs / 1_000_000n;
+    this.mtimeMs = s.mtimeNs / 1_000_000n;
+    this.ctimeMs = s.ctimeNs / 1_000_000n;
+    this.birthtimeMs = s.birthtimeNs / 1_000_000n;
+    this.atimeNs = s.atimeNs;
+    this.mtimeNs = s.mtimeNs;
+    this.ctimeNs = s.ctimeNs;
+    this.birthtimeNs = s.birthtimeNs;
+    this.atime = s.atime;
+    this.mtime = s.mtime;
+    this.ctime = s.ctime;
+    this.birthtime = s.birthtime;
+  }
+
+  protected kind(): InodeType {
+    return typeOfMode(Number(this.mode));
   }
 }
 
