@@ -76,6 +76,10 @@ describe('fs.promises', () => {
       await fh.writeFile('abc');
       await fh.close();
       expect(fs.readFileSync('/x', 'utf8')).toBe('abc');
+      // realpathSync.native exists (some resolvers call it) and agrees with realpathSync.
+      fs.symlinkSync('/x', '/lx');
+      expect([fs.realpathSync('/lx'), fs.realpathSync.native('/lx')]).toEqual(['/x', '/x']);
+      expect(await fs.promises.realpath('/lx')).toBe('/x');
     } finally {
       fs.unmount();
       dev.close();

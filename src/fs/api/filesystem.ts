@@ -475,7 +475,13 @@ export class FilesystemBase {
     return inode.target;
   }
 
-  realpathSync(path: PathLike): string {
+  /** node:fs's realpathSync, and realpathSync.native (the same answer: there is one resolver). */
+  readonly realpathSync: ((path: PathLike) => string) & { native: (path: PathLike) => string } = Object.assign(
+    (path: PathLike): string => this.realpath(path),
+    { native: (path: PathLike): string => this.realpath(path) },
+  );
+
+  private realpath(path: PathLike): string {
     const l = this.resolve(path, true, 'realpath');
     if (l.inode === null) throw fsError('ENOENT', 'realpath', { path });
     if (l.inode.isDir) return pathOf(this.core, l.inode);
