@@ -31,7 +31,24 @@ export class FsError extends Error {
     this.syscall = syscall;
     if (path !== undefined) this.path = path;
     if (dest !== undefined) this.dest = dest;
+    // Kept for reframe(), but not enumerable: own properties stay exactly node's.
+    if (detail !== undefined) Object.defineProperty(this, 'detail', { value: detail });
   }
+
+  /** The parenthesised tail of the message, if any. */
+  declare readonly detail?: string;
+}
+
+/**
+ * The syscall of errors raised while loading an inode lazily (a corrupt checkpoint group): the
+ * loader does not know which call touched the inode, so the API layer reframes them.
+ */
+export const IGET = 'iget';
+
+/** An IGET error as the error of `syscall` on `path` (same code and detail); anything else as is. */
+export function reframe(e: unknown, syscall: string, path?: string): unknown {
+  if (!(e instanceof FsError) || e.syscall !== IGET) return e;
+  return new FsError(e.code, syscall, path, undefined, e.detail);
 }
 
 /** Options bag form, for call sites that only know some of the fields. */

@@ -284,6 +284,18 @@ describe('lazy mount', () => {
     expect(code(() => fs.statSync(`/d2/${name(11)}`))).toBe('EFSBADCRC');
     expect(code(() => fs.unlinkSync(`/d2/${name(11)}`))).toBe('EFSBADCRC'); // every time
     expect(code(() => fs.readdirSync('/d2', { withFileTypes: true }))).toBe('EFSBADCRC');
+    // The error is the call's, as node:fs would name it, with the loader's detail kept.
+    const err = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return e as { syscall: string; path?: string; message: string };
+      }
+      return null;
+    };
+    expect(err(() => fs.statSync(`/d2/${name(11)}`))).toMatchObject({ syscall: 'stat', path: `/d2/${name(11)}`, message: expect.stringMatching(/^EFSBADCRC: .*, stat '.*' \(.*checksum.*\)$/) });
+    expect(err(() => fs.unlinkSync(`/d2/${name(11)}`))).toMatchObject({ syscall: 'unlink', path: `/d2/${name(11)}` });
+    expect(err(() => fs.readdirSync('/d2', { withFileTypes: true }))).toMatchObject({ syscall: 'scandir', path: '/d2' });
     fs.unmount();
     const r = fsck(dev);
     expect(r.ok).toBe(false);

@@ -10,7 +10,7 @@
  */
 import { constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fsError, isFsError } from '../../errno/index.js';
+import { fsError, isFsError, reframe } from '../../errno/index.js';
 import {
   type FsCore, type Inode, type MapChange, beforeAll, cloneData, readData, transact, truncateData, writeData, S_IFMT, now,
 } from '../inode/index.js';
@@ -348,7 +348,11 @@ export class FilesystemBase {
         if (o.recursive === true && child.isDir) visit(child, `${prefix}${name}/`, `${parentPath}/${name}`);
       }
     };
-    visit(dir, '', path.replace(/\/+$/, '') || '/');
+    try {
+      visit(dir, '', path.replace(/\/+$/, '') || '/');
+    } catch (e) {
+      throw reframe(e, 'scandir', path);
+    }
     return out as string[] | Dirent[];
   }
 
@@ -561,7 +565,11 @@ export class FilesystemBase {
       if (Buffer.isBuffer(path)) return this.resolve((path as Buffer).toString(), follow, syscall);
       throw fsError('EINVAL', syscall, { detail: 'path must be a string, Buffer or URL' });
     }
-    return lookup(this.core, path, follow, syscall);
+    try {
+      return lookup(this.core, path, follow, syscall);
+    } catch (e) {
+      throw reframe(e, syscall, path); // a corrupt inode met on the way is this call's error
+    }
   }
 
   protected need(path: PathLike, follow: Follow, syscall: string): Inode {

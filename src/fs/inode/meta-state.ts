@@ -26,7 +26,7 @@
  * data) is never freed in between. Items that name a missing inode or a block outside the
  * data area are EFSCORRUPTED: a checksummed record that says so is a corrupted image.
  */
-import { fsError, isFsError, type FsError } from '../../errno/index.js';
+import { IGET, fsError, isFsError, type FsError } from '../../errno/index.js';
 import type { BlockSpace, Extent } from '../alloc/index.js';
 import { decodeGroup, type DiskInode, type Item } from '../format/index.js';
 import type { CheckpointImage } from '../log/index.js';
@@ -185,7 +185,7 @@ export class MetaState {
     const i = image.top.indexOf(ino);
     if (i < 0 || this.state[i] !== UNLOADED) return undefined;
     const g = decodeGroup(image.read(image.top.groupOffset(i), image.top.groupBytes(i)), ino);
-    if (!g.ok) throw fsError(g.code, 'iget', { detail: g.why });
+    if (!g.ok) throw fsError(g.code, IGET, { detail: g.why });
     this.state[i] = LOADED;
     this.unloaded--;
     this.groupsLoaded++;
@@ -207,10 +207,10 @@ export class MetaState {
   private install(ino: number, parent: number, items: readonly Item[]): void {
     const displaced: Extent[] = [];
     for (const it of items) this.applyOne(it, displaced, true);
-    if (displaced.length > 0) throw fsError('EFSCORRUPTED', 'iget', { detail: `group of inode ${ino} maps a block range twice` });
+    if (displaced.length > 0) throw fsError('EFSCORRUPTED', IGET, { detail: `group of inode ${ino} maps a block range twice` });
     const inode = this.inodes.get(ino)!;
     if (!inode.isDir) return;
-    if (!this.exists(parent)) throw fsError('EFSCORRUPTED', 'iget', { detail: `directory ${ino} names parent ${parent}, which does not exist` });
+    if (!this.exists(parent)) throw fsError('EFSCORRUPTED', IGET, { detail: `directory ${ino} names parent ${parent}, which does not exist` });
     inode.parent = parent;
   }
 
@@ -247,7 +247,7 @@ export class MetaState {
         // group's header, so loading a directory does not load its children. They must exist
         // (nothing frees an inode without first unlinking it, which loads this directory).
         if (image) {
-          if (!this.exists(it.ino)) throw fsError('EFSCORRUPTED', 'iget', { detail: `directory ${it.dir} names inode ${it.ino}, which does not exist` });
+          if (!this.exists(it.ino)) throw fsError('EFSCORRUPTED', IGET, { detail: `directory ${it.dir} names inode ${it.ino}, which does not exist` });
           return;
         }
         const child = this.need(it.ino);

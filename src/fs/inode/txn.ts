@@ -11,6 +11,7 @@
  * their capacity, so a write does not allocate five arrays and their backing stores (that was a
  * fifth of the garbage of a 4 KiB write). Nothing may keep a Txn or its arrays past transact().
  */
+import { reframe } from '../../errno/index.js';
 import type { Extent } from '../alloc/index.js';
 import type { DiskInode, Item, Opcode } from '../format/index.js';
 import type { FsCore } from './fs-core.js';
@@ -129,6 +130,8 @@ export function transact<T>(core: FsCore, opcode: Opcode, syscall: string, build
     const r = build(t);
     t.commit();
     return r;
+  } catch (e) {
+    throw reframe(e, syscall); // a corrupt inode loaded while building is this call's error
   } finally {
     t.abort();
     // Emptied now, not at the next use: a parked Txn must not keep items or extents alive.

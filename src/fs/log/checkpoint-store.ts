@@ -23,7 +23,7 @@
  * The gen image's blocks stay owned until step 4 because inodes not loaded since mount live
  * only there: their groups are copied from it into the new payload before step 1.
  */
-import { fsError } from '../../errno/index.js';
+import { IGET, fsError } from '../../errno/index.js';
 import type { PmemDevice } from '../../pmem/index.js';
 import type { BlockSpace, Extent } from '../alloc/index.js';
 import {
@@ -69,7 +69,7 @@ export class CheckpointImage {
     let done = 0;
     for (let i = lo; done < target.length; i++) {
       const e = this.extents[i];
-      if (e === undefined) throw fsError('EFSCORRUPTED', 'iget', { detail: 'checkpoint range past its extents' });
+      if (e === undefined) throw fsError('EFSCORRUPTED', IGET, { detail: 'checkpoint range past its extents' });
       const from = off + done - this.starts[i]!;
       const n = Math.min(target.length - done, e.count * BLOCK - from);
       this.dev.readInto(e.pblk * BLOCK + from, target.subarray(done, done + n));
