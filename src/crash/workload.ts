@@ -80,6 +80,15 @@ export function withMeta(body: OpBody, line: number, expect?: ErrorCode): Op {
 
 class ParseError extends Error {}
 
+/**
+ * A message that echoes the input, safe to print: control characters and U+FFFD (what invalid
+ * UTF-8 decodes to: a binary file given as a workload) as \u escapes, cut at 200 characters.
+ */
+function printable(text: string): string {
+  const s = text.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.length > 200 ? `${s.slice(0, 200)}...` : s;
+}
+
 /** A cursor over one line's argument tokens. */
 class Args {
   private i = 0;
@@ -241,7 +250,7 @@ export function parseWorkload(text: string, name: string, file: string = name): 
       if (op !== null) ops.push(op);
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
-      throw fsError('EINVAL', 'parse', { path: file, detail: `line ${i + 1}: ${e.message}` });
+      throw fsError('EINVAL', 'parse', { path: file, detail: `line ${i + 1}: ${printable(e.message)}` });
     }
   }
   return { name, ops };

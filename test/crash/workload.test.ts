@@ -120,6 +120,8 @@ describe('workload parser', () => {
     ['seal /a 0 4k lease fail', /line 2: unexpected 'fail'/],
     ['clone /a 0 /b 0', /line 2: missing LEN/],
     ['write /a 99999999999999999 1', /line 2: OFF .* too large/],
+    // A binary file: what it echoes is escaped, never raw bytes.
+    ['\u0001\ufffd\ufffdELF /a', /line 2: unknown operation '\\u0001\\ufffd\\ufffdELF'/],
   ];
 
   it.each(BAD)('rejects %s', (line, msg) => {
