@@ -7,7 +7,7 @@
  *   copyTree(src: Place, dst: Place, { recursive, reflink })
  * As cp(1): when dst is an existing directory the copy goes inside it under src's name; a
  * directory needs `recursive`; inside a tree, symlinks are copied as symlinks; a top-level
- * symlink is followed. Files are streamed in 1 MiB pieces, except image -> same image, which is
+ * symlink is followed without `recursive` (ENOENT if it dangles) and copied as one with it. Files are streamed in 1 MiB pieces, except image -> same image, which is
  * one copyFileSync (with `reflink`, COPYFILE_FICLONE_FORCE: the blocks are shared, not copied).
  * Errors: EISDIR (a directory without `recursive`), EXDEV (`reflink` across filesystems), EINVAL
  * (a directory into itself; a FIFO, socket or device, which is never opened: a FIFO with no
@@ -32,7 +32,7 @@ interface EntryStats {
 /** The slice of node:fs both sides share. */
 interface TreeFs {
   lstatSync(path: string): EntryStats | undefined;
-  statSync(path: string, opts: { throwIfNoEntry: false }): EntryStats | undefined;
+  statSync(path: string, opts?: { throwIfNoEntry?: boolean }): EntryStats | undefined;
   readdirSync(path: string): ReadonlyArray<string | { name: string }>;
   readlinkSync(path: string): string;
   symlinkSync(target: string, path: string): void;
@@ -67,7 +67,9 @@ function sameFs(a: Place, b: Place): boolean {
 }
 
 export function copyTree(src: Place, dst: Place, opts: CopyOptions): void {
-  const srcStat = (opts.recursive ? fsOf(src).lstatSync(src.path) : fsOf(src).statSync(src.path, { throwIfNoEntry: false })) ?? fsOf(src).lstatSync(src.path)!;
+  // As cp(1): without -r a top-level symlink is followed (a dangling one is ENOENT, 'cannot
+  // stat'); with -r it is copied as a symlink, as everything inside the tree is.
+  const srcStat = opts.recursive ? fsOf(src).lstatSync(src.path)! : fsOf(src).statSync(src.path)!;
   if (srcStat.isDirectory() && !opts.recursive) throw fsError('EISDIR', 'copyfile', { path: src.path, detail: 'use -r to copy a directory' });
   let target = dst;
   if (fsOf(dst).statSync(dst.path, { throwIfNoEntry: false })?.isDirectory() === true) {

@@ -61,6 +61,11 @@ describe('pmemfs file commands', () => {
     ok('cp', '-r', 'disk.pmem:/tree', 'back');
     expect(readFileSync(t.path('back/sub/b.txt'), 'utf8')).toBe('beta\n');
     expect(readlinkSync(t.path('back/link'))).toBe('a.txt');
+    // A top-level symlink is followed without -r, as cp(1): a dangling one cannot be stat'ed.
+    symlinkSync('nowhere', t.path('dangling'));
+    expect(run('cp', 'dangling', 'disk.pmem:/d')).toMatchObject({ code: 1, stderr: expect.stringMatching(/^pmemfs: ENOENT: .*'.*dangling'/) });
+    ok('cp', 'tree/link', 'disk.pmem:/followed');
+    expect(ok('cat', 'disk.pmem', '/followed')).toBe('alpha\n');
   });
 
   it('mv, ln, ln -s, rm, rm -r, write from stdin and stat', () => {
