@@ -5,7 +5,7 @@
  *   parseOptions(argv)            --quick (bounded CI sizes), --json, --reps N, --only WORD
  *   trial({ name, work, run })    one peer; `work` is ops or bytes per repetition. With
  *   trial({ name, work, setup, run, teardown })  setup/teardown run untimed around each run
- *   await compare(spec, trials, opts)  warm-up, then N interleaved repetitions of every trial,
+ *   await compare(spec, trials, opts)  warm-up (by time), then N interleaved repetitions of every trial,
  *                                 each in its own event-loop turn; returns a Group with median
  *                                 rates and ratios (and prints it unless --json)
  *   new Report(bench, opts)       collects groups (and describe()d context); finish() prints
@@ -170,14 +170,22 @@ function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Warm-up of each trial: at least this long in total (if WARMUP_MAX runs allow). */
+const WARMUP_NS = 150e6;
+const WARMUP_MAX = 8;
+
 /** Warm-up, then opts.reps rounds over every trial (rotating who goes first); prints the group. */
 export async function compare(spec: GroupSpec, trials: readonly Trial[], opts: BenchOptions): Promise<Group> {
   const reps = Math.max(opts.reps, spec.minReps ?? 0);
   const samples: number[][] = trials.map(() => []);
-  for (let w = 0; w < opts.warmup; w++) {
-    for (const t of trials) {
+  // Warm-up by time, not only by count: a 10 ms trial (2,000 appends) run once leaves the JIT
+  // still compiling the path it measures, and the timed reps then differ by 2x. Each trial runs
+  // until it has warmed for WARMUP_NS, at least opts.warmup and at most WARMUP_MAX times.
+  for (const t of trials) {
+    let spent = 0;
+    for (let w = 0; w < WARMUP_MAX && (w < opts.warmup || spent < WARMUP_NS); w++) {
       await settle();
-      t.once();
+      spent += t.once();
     }
   }
   for (let r = 0; r < reps; r++) {
@@ -278,7 +286,7 @@ export class Report {
     if (!opts.json) {
       const e = environment();
       console.log(`bench/${bench}${opts.quick ? ' --quick' : ''}: node ${e.node}, ${e.cpus} x ${e.cpuModel}, ` +
-        `${opts.reps} reps after ${opts.warmup} warm-up${e.exposeGc ? ', gc between reps' : ' (run node with --expose-gc for steadier numbers)'}`);
+        `${opts.reps} reps after ${opts.warmup}-${WARMUP_MAX} warm-ups (${WARMUP_NS / 1e6} ms each trial)${e.exposeGc ? ', gc between reps' : ' (run node with --expose-gc for steadier numbers)'}`);
     }
   }
 
