@@ -96,8 +96,10 @@ export class FreeSpace {
   }
 
   claim(pblk: number, count: number): void {
-    if (!this.isFree(pblk, count)) fail(`claim of blocks ${pblk}+${count} that are not free`);
-    this.take(pblk, count);
+    // One search: isFree() and take() would each look the extent up (mount claims every run).
+    const i = this.findContaining(pblk);
+    if (i < 0 || pblk + count > this.starts[i]! + this.lens[i]!) fail(`claim of blocks ${pblk}+${count} that are not free`);
+    this.takeAt(i, pblk, count);
   }
 
   isFree(pblk: number, count: number): boolean {
