@@ -77,7 +77,7 @@ export class ImageFile {
     }
     if (readOnly) {
       const holder = readLock(`${path}.lock`);
-      if (holder !== null && isLive(holder)) throw fsError('EBUSY', 'open', { path, detail: `image is open for writing by process ${holder.split(' ')[0]}` });
+      if (holder !== null && isLive(holder)) throw heldBy(path, holder);
       return new ImageFile(path, wrap('open', path, () => openSync(path, 'r')), st.size, null);
     }
     const lockPath = takeLock(path);
@@ -169,7 +169,7 @@ function takeLock(path: string): string {
       const holder = readLock(lockPath);
       if (holder === null) continue; // released meanwhile: try again
       if (isLive(holder)) {
-        throw fsError('EBUSY', 'open', { path, detail: `image is open for writing by process ${holder.split(' ')[0]}` });
+        throw heldBy(path, holder);
       }
       breakStaleLock(lockPath, holder);
     }
@@ -181,6 +181,11 @@ function takeLock(path: string): string {
       /* already gone */
     }
   }
+}
+
+/** EBUSY: a live process (its lock text `holder`) has the image open for writing. */
+function heldBy(path: string, holder: string): FsError {
+  return fsError('EBUSY', 'open', { path, detail: `image is open for writing by process ${holder.split(' ')[0]}` });
 }
 
 /** link(2) where the host filesystem has hard links; else an O_EXCL create (not atomic with its text). */
