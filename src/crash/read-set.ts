@@ -55,6 +55,7 @@ export class ReadSet {
   watch(dev: PmemDevice): void {
     const readInto = dev.readInto.bind(dev);
     const view = dev.view.bind(dev);
+    const peek = dev.peek.bind(dev);
     const readDurable = dev.readDurable.bind(dev);
     dev.readInto = (offset: number, target: Uint8Array): void => {
       this.add(offset, target.length);
@@ -63,6 +64,10 @@ export class ReadSet {
     dev.view = (offset: number, length: number): Uint8Array => {
       this.add(offset, length);
       return view(offset, length);
+    };
+    dev.peek = (offset: number, length: number): Uint8Array => {
+      this.add(offset, length);
+      return peek(offset, length);
     };
     dev.readDurable = (offset: number, length: number): Uint8Array => {
       this.add(offset, length);

@@ -4,7 +4,8 @@
  * Interface (names fixed by issue #2):
  *   PmemDevice.create({ size, mode?, file?, durability?, overwrite? }) / .open(file, opts) / .attach(shared)
  *   read / readInto / write (cached store) / ntstore / flush / fence (= drain) / persist
- *   view(offset, length)  zero-copy Uint8Array over the cache (DAX)
+ *   peek(offset, length)  zero-copy read-only bytes of the cache where possible
+ *   view(offset, length)  zero-copy Uint8Array over the cache (DAX; makes the memory shared)
  *   crash(policy)         a new in-memory device holding one post-crash media state
  *   startTrace / stopTrace, label(text), stats, loadedBytes, share(), close()
  *
@@ -224,6 +225,17 @@ export class PmemDevice {
     this.checkOpen('pmem_read');
     checkRange('pmem_read', this.size, offset, target.length);
     this.cache.read(offset, target);
+  }
+
+  /**
+   * The cache's bytes without a copy where one piece of memory holds them (else a copy): for
+   * reading only, and valid until the range is next stored to. Unlike view() it does not make
+   * the memory shared (see memory.ts), so a mount can read a large checkpoint in place.
+   */
+  peek(offset: number, length: number): Uint8Array {
+    this.checkOpen('pmem_read');
+    checkRange('pmem_read', this.size, offset, length);
+    return this.cache.peek(offset, length);
   }
 
   /** A cached store: visible at once, durable only after flush + fence (ADR). */

@@ -5,11 +5,12 @@
  *   WORD     8 B     the failure-atomic store unit; larger stores tear at WORD granularity
  *   PAGE     4 KiB   copy-on-write unit of snapshots and crash-state overlays
  *   REGION   1 MiB   unit of lazy loading from the image file and of write-back at close
- *   CHUNK    1 GiB   one SharedArrayBuffer; a DAX view never spans two (Node 20 caps a typed
+ *   CHUNK    1 GiB   one ArrayBuffer (SharedArrayBuffer once published); a DAX view never spans two (Node 20 caps a typed
  *                   array at 4 GiB, so a 16 GiB device is 16 chunks)
  *
  * Interface: checkRange() validates caller offsets and throws an EINVAL FsError; firstLine() and
- * endLine() give the lines a range touches (two numbers, no array: they are on every store).
+ * endLine() give the lines a range touches (two numbers, no array: they are on every store);
+ * eachPiece() cuts a range at unit boundaries; eachRun() walks the runs of a per-unit mark array.
  */
 import { fsError } from '../errno/index.js';
 
@@ -67,4 +68,15 @@ export function firstLine(offset: number): number {
 /** One past the last line index touched by [offset, offset+length); firstLine(offset) if empty. */
 export function endLine(offset: number, length: number): number {
   return length === 0 ? Math.floor(offset / LINE) : Math.floor((offset + length - 1) / LINE) + 1;
+}
+
+/** Calls fn(first, end) for each run [first, end) of non-zero entries of `marks`. */
+export function eachRun(marks: Uint8Array, fn: (first: number, end: number) => void): void {
+  for (let g = 0; g < marks.length; g++) {
+    if (marks[g] === 0) continue;
+    let end = g + 1;
+    while (end < marks.length && marks[end] !== 0) end++;
+    fn(g, end);
+    g = end - 1;
+  }
 }

@@ -1,6 +1,7 @@
 /**
- * MemoryPool: SharedArrayBuffers of closed devices, kept zeroed for the next device of the
- * same chunk size in this process.
+ * MemoryPool: the buffers of closed devices, kept zeroed for the next device of the same chunk
+ * size in this process. Private (ArrayBuffer) and shared (SharedArrayBuffer) chunks are kept
+ * apart: a memory takes the kind it needs (memory.ts: private until it is published).
  *
  * Why: a fresh anonymous page costs its first touch a page fault, and on a virtual machine
  * with shadow paging (this project's CI runs on one) that fault measured 11-16 us per 4 KiB,
@@ -10,7 +11,7 @@
  * and close devices by the thousand; reusing the mapped pages is what malloc does for memfs.
  *
  * Interface:
- *   take(bytes)                  a zeroed buffer of exactly that length, or null
+ *   take(bytes, shared)          a zeroed buffer of exactly that length and kind, or null
  *   give(buffer, touched, grain) hand a buffer back; `touched[i] !== 0` marks the grains
  *                                (of `grain` bytes) that may be non-zero: only those are
  *                                zeroed, so untouched (never faulted) pages stay untouched
@@ -25,10 +26,14 @@
  * shared with a worker, handed out as a DAX view, or is still read by a live snapshot.
  */
 
-/** Pooled buffers by byte length, each with the bytes of it that are resident (see give()). */
-const free = new Map<number, Array<{ buffer: SharedArrayBuffer; resident: number }>>();
+import { eachRun } from './geometry.js';
+
+type Chunk = ArrayBuffer | SharedArrayBuffer;
+
+/** Pooled buffers by kind and byte length, each with its resident bytes (see give()). */
+const free = { private: new Map<number, Array<{ buffer: ArrayBuffer; resident: number }>>(), shared: new Map<number, Array<{ buffer: SharedArrayBuffer; resident: number }>>() };
 /** Per buffer, every grain any life of it wrote (those pages stay resident), and their count. */
-const everTouched = new WeakMap<SharedArrayBuffer, { grains: Uint8Array; count: number }>();
+const everTouched = new WeakMap<Chunk, { grains: Uint8Array; count: number }>();
 let held = 0;
 /** Zeros are copied in with set(): fill() on shared memory is ~10x slower in V8 (per-element). */
 const ZEROS = new Uint8Array(1 << 20);
@@ -38,9 +43,11 @@ function limit(): number {
   return Number.isFinite(mib) && mib > 0 ? mib * 2 ** 20 : 0;
 }
 
-export function take(bytes: number): SharedArrayBuffer | null {
+export function take(bytes: number, shared: true): SharedArrayBuffer | null;
+export function take(bytes: number, shared: false): ArrayBuffer | null;
+export function take(bytes: number, shared: boolean): Chunk | null {
   if (limit() === 0) return null;
-  const entry = free.get(bytes)?.pop();
+  const entry = (shared ? free.shared : free.private).get(bytes)?.pop();
   if (entry === undefined) return null;
   held -= entry.resident;
   return entry.buffer;
@@ -50,7 +57,7 @@ export function take(bytes: number): SharedArrayBuffer | null {
  * `touched` (null: nothing) marks the grains this life wrote. The limit counts resident bytes,
  * not buffer sizes: a 1 GiB chunk of which one region was ever written costs the pool 1 MiB.
  */
-export function give(buffer: SharedArrayBuffer, touched: Uint8Array | null, grain: number): void {
+export function give(buffer: Chunk, touched: Uint8Array | null, grain: number): void {
   let ever = everTouched.get(buffer);
   if (touched !== null) {
     if (ever === undefined) everTouched.set(buffer, (ever = { grains: new Uint8Array(touched.length), count: 0 }));
@@ -68,19 +75,18 @@ export function give(buffer: SharedArrayBuffer, touched: Uint8Array | null, grai
   }
   if (touched !== null) {
     const bytes = new Uint8Array(buffer);
-    for (let g = 0; g < touched.length; g++) {
-      if (touched[g] === 0) continue;
-      // Zero a run of touched grains with one set().
-      let end = g + 1;
-      while (end < touched.length && touched[end] !== 0) end++;
-      zero(bytes, g * grain, Math.min(buffer.byteLength, end * grain));
-      g = end - 1;
-    }
+    // Zero each run of touched grains with one set() per MiB.
+    eachRun(touched, (g0, g1) => zero(bytes, g0 * grain, Math.min(buffer.byteLength, g1 * grain)));
   }
-  let list = free.get(buffer.byteLength);
-  if (list === undefined) free.set(buffer.byteLength, (list = []));
-  list.push({ buffer, resident });
+  if (buffer instanceof SharedArrayBuffer) listFor(free.shared, buffer.byteLength).push({ buffer, resident });
+  else listFor(free.private, buffer.byteLength).push({ buffer, resident });
   held += resident;
+}
+
+function listFor<T>(lists: Map<number, T[]>, bytes: number): T[] {
+  let list = lists.get(bytes);
+  if (list === undefined) lists.set(bytes, (list = []));
+  return list;
 }
 
 function zero(bytes: Uint8Array, from: number, to: number): void {

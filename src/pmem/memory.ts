@@ -10,8 +10,15 @@
  *   snapshot()                  a frozen, copy-before-write image of the current contents
  *   close()                     the owning device closed (an overlay releases its base)
  *
- * ChunkedMemory keeps the bytes in 1 GiB SharedArrayBuffers (lazily committed by the OS, so a
- * sparse 16 GiB device costs what it touches). With an image file as its source it loads each
+ * ChunkedMemory keeps the bytes in 1 GiB chunks (lazily committed by the OS, so a sparse
+ * 16 GiB device costs what it touches). The chunks are *private* ArrayBuffers until the memory
+ * is published: the first view() (a DAX view) or handle() (a worker) moves the bytes into
+ * SharedArrayBuffers, once, and the memory stays shared from then on. Why: V8 copies to or
+ * from shared memory with a relaxed word-by-word loop, and every block the filesystem writes is
+ * copied twice (into the cache, then into the media), so private memory makes a 4 KiB write's
+ * copies about twice as fast. Nothing can hold a private chunk but this object (and short-lived
+ * peek() subarrays), which is what makes the move safe; the old chunks are left to the garbage
+ * collector, never pooled, as a peek() of them may still be read. With an image file as its source it loads each
  * 1 MiB region on first touch, so opening a 4 GiB image reads nothing up front. The per-region
  * `loaded` and `dirty` flags live in shared memory too, so a worker thread that received the
  * memory via share() agrees on them; loading is claimed with a compare-and-swap, and a thread
@@ -31,7 +38,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { assert } from '../errno/index.js';
-import { CHUNK, REGION, eachPiece } from './geometry.js';
+import { CHUNK, REGION, eachPiece, eachRun } from './geometry.js';
 import * as pool from './memory-pool.js';
 import { SnapshotSet, type Snapshot } from './snapshot.js';
 
@@ -72,7 +79,9 @@ const SMALL_COPY = 256;
 
 export class ChunkedMemory implements Memory {
   readonly size: number;
+  /** The bytes: ArrayBuffers until publish(), SharedArrayBuffers after. */
   private readonly chunks: Uint8Array[];
+  private shared: boolean;
   /** Int32 views of the chunks, for writeFrom(). */
   private readonly words: Array<Int32Array | undefined> = [];
   private readonly flags: Int32Array;
@@ -87,9 +96,14 @@ export class ChunkedMemory implements Memory {
    */
   private touched: Array<Uint8Array | null> | null;
 
-  constructor(handle: SharedMemoryHandle, own = false) {
+  /** A worker's handle onto another thread's (published) memory. */
+  constructor(handle: SharedMemoryHandle);
+  /** Own memory (allocate()): private chunks, or shared ones. */
+  constructor(handle: { size: number; chunks: Array<ArrayBuffer | SharedArrayBuffer>; flags: SharedArrayBuffer; fd: number | null }, own: true);
+  constructor(handle: { size: number; chunks: Array<ArrayBuffer | SharedArrayBuffer>; flags: SharedArrayBuffer; fd: number | null }, own = false) {
     this.size = handle.size;
     this.chunks = handle.chunks.map((b) => new Uint8Array(b));
+    this.shared = handle.chunks.every((b) => b instanceof SharedArrayBuffer);
     this.flags = new Int32Array(handle.flags);
     this.fd = handle.fd;
     this.lazy = handle.fd !== null;
@@ -98,12 +112,12 @@ export class ChunkedMemory implements Memory {
     this.touched = own ? this.chunks.map(() => null) : null;
   }
 
-  /** New zeroed memory, or memory that loads itself lazily from `fd`. */
+  /** New zeroed memory, or memory that loads itself lazily from `fd`; private until published. */
   static allocate(size: number, fd: number | null): ChunkedMemory {
-    const chunks: SharedArrayBuffer[] = [];
+    const chunks: ArrayBuffer[] = [];
     for (let off = 0; off < size; off += CHUNK) {
       const bytes = Math.min(CHUNK, size - off);
-      chunks.push(pool.take(bytes) ?? new SharedArrayBuffer(bytes));
+      chunks.push(pool.take(bytes, false) ?? new ArrayBuffer(bytes));
     }
     const regions = Math.ceil(size / REGION);
     const flags = new SharedArrayBuffer(4 * regions);
@@ -113,8 +127,32 @@ export class ChunkedMemory implements Memory {
   }
 
   handle(): SharedMemoryHandle {
+    this.publish();
     this.touched = null; // another thread may keep it past close(): never pool it
     return { size: this.size, chunks: this.chunks.map((c) => c.buffer as SharedArrayBuffer), flags: this.flags.buffer as SharedArrayBuffer, fd: this.fd };
+  }
+
+  /**
+   * Moves the bytes into shared memory (see the file comment), copying only the 64 KiB grains
+   * written so far: a fresh shared chunk is all zero, and untouched grains are zero (or not
+   * loaded from the file yet, which the shared load flags still say). Runs on the owner's
+   * thread before any other thread can see the memory, so nothing races with the copy.
+   */
+  private publish(): void {
+    if (this.shared) return;
+    const touched = this.touched;
+    assert(touched !== null, 'private memory is always owned and tracked');
+    for (let ci = 0; ci < this.chunks.length; ci++) {
+      const old = this.chunks[ci]!;
+      const next = new Uint8Array(pool.take(old.length, true) ?? new SharedArrayBuffer(old.length));
+      const grains = touched[ci];
+      if (grains !== null && grains !== undefined) {
+        eachRun(grains, (g0, g1) => next.set(old.subarray(g0 << GRAIN_SHIFT, Math.min(old.length, g1 << GRAIN_SHIFT)), g0 << GRAIN_SHIFT));
+      }
+      this.chunks[ci] = next;
+    }
+    this.words.length = 0;
+    this.shared = true;
   }
 
   read(offset: number, target: Uint8Array): void {
@@ -176,6 +214,7 @@ export class ChunkedMemory implements Memory {
     const at = offset - ci * CHUNK;
     assert(at + length <= CHUNK, 'view spans a chunk boundary (caller checks)');
     this.ensureLoaded(offset, length);
+    this.publish();
     this.touched = null; // stores through the view are untracked, and it may outlive close()
     return new Uint8Array(this.chunks[ci]!.buffer, at, length);
   }
@@ -203,7 +242,7 @@ export class ChunkedMemory implements Memory {
     if (touched === null) return;
     this.snapshots.prune();
     if (this.snapshots.live) return;
-    this.chunks.forEach((c, i) => pool.give(c.buffer as SharedArrayBuffer, touched[i] ?? null, 1 << GRAIN_SHIFT));
+    this.chunks.forEach((c, i) => pool.give(c.buffer, touched[i] ?? null, 1 << GRAIN_SHIFT));
     // A use after close now fails loudly instead of writing into the next device's memory.
     this.chunks.length = 0;
     this.words.length = 0;

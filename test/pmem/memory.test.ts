@@ -1,8 +1,9 @@
 /**
- * ChunkedMemory: 1 GiB SharedArrayBuffer chunks (a 16 GiB device), accesses across a chunk
- * boundary, views that may not span one, and lazy loading that recovers from a failed read.
+ * ChunkedMemory: 1 GiB chunks (a 16 GiB device), accesses across a chunk boundary, views that
+ * may not span one, private memory that a view or a worker handle publishes, and lazy loading
+ * that recovers from a failed read.
  */
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,6 +48,64 @@ describe('1 GiB chunks', () => {
     expect(dev.view(CHUNK, 4096).length).toBe(4096);
     expect(dev.viewable(CHUNK - 64, 128)).toBe(false);
     expect(() => dev.view(CHUNK - 64, 128)).toThrow(expect.objectContaining({ code: 'EINVAL', message: expect.stringContaining('chunk boundary') }));
+  });
+});
+
+describe('private until published', () => {
+  const MiB = 1 << 20;
+
+  it('a view moves the bytes into shared memory once: the cache, the media and later stores all carry over', () => {
+    const dev = PmemDevice.create({ size: 4 * MiB });
+    dev.write(0, bytes(4096, 1));
+    dev.persist(0, 4096); // durable
+    dev.write(2 * MiB, bytes(4096, 2)); // cached only
+    dev.write(3 * MiB + 64, bytes(64, 3));
+    dev.flush(3 * MiB + 64, 64); // staged, not fenced
+    expect(dev.peek(0, 4096).buffer).toBeInstanceOf(ArrayBuffer); // peek does not publish
+    const v = dev.view(2 * MiB, 4096);
+    expect(v.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(v).toEqual(bytes(4096, 2));
+    expect(dev.peek(0, 4096).buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(dev.read(0, 4096)).toEqual(bytes(4096, 1));
+    // The media was not published by a view (workers need share()), and it is unchanged.
+    const strict = dev.crash({ kind: 'strict' });
+    expect(strict.read(0, 4096)).toEqual(bytes(4096, 1));
+    expect(strict.read(2 * MiB, 4096)).toEqual(bytes(4096, 0));
+    expect(strict.read(3 * MiB + 64, 64)).toEqual(bytes(64, 0));
+    strict.close();
+    dev.fence(); // the staged line, staged before the move, still reaches the media
+    expect(dev.readDurable(3 * MiB + 64, 64)).toEqual(bytes(64, 3));
+    // The view and the device see one memory now, both ways.
+    v.fill(7, 0, 64);
+    expect(dev.read(2 * MiB, 64)).toEqual(bytes(64, 7));
+    dev.write(2 * MiB + 64, bytes(64, 8));
+    expect(v.subarray(64, 128)).toEqual(bytes(64, 8));
+    dev.persist(2 * MiB, 128);
+    expect(dev.readDurable(2 * MiB, 128)).toEqual(new Uint8Array([...bytes(64, 7), ...bytes(64, 8)]));
+    const again = dev.view(0, 64);
+    expect(again.buffer).toBe(v.buffer); // published once
+    dev.close();
+  });
+
+  it('an image opened lazily publishes what it loaded and loads the rest into shared memory later', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pmem-pub-'));
+    try {
+      const file = join(dir, 'img');
+      const image = new Uint8Array(8 * MiB);
+      for (let r = 0; r < 8; r++) image.fill(r + 1, r * MiB, (r + 1) * MiB);
+      writeFileSync(file, image);
+      const dev = PmemDevice.open(file);
+      expect(dev.read(MiB, 8)).toEqual(bytes(8, 2)); // region 1 loaded while private
+      expect(dev.loadedBytes).toBe(MiB); // the cache's region 1 only
+      const v = dev.view(5 * MiB, 4096); // region 5 loads into the published chunk
+      expect(v).toEqual(bytes(4096, 6));
+      expect(dev.read(MiB, 8)).toEqual(bytes(8, 2)); // carried over
+      expect(dev.read(7 * MiB, 8)).toEqual(bytes(8, 8)); // never loaded before: loads now
+      expect(dev.readDurable(3 * MiB, 8)).toEqual(bytes(8, 4));
+      dev.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

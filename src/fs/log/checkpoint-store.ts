@@ -204,14 +204,13 @@ export class CheckpointStore {
 }
 
 /**
- * A large top section is not copied: decodeTop's index then views the device's cache, which
- * stays valid because the image's blocks are owned (never written) until the next checkpoint
- * replaces this image, index included. A small one is copied: on a crash-state device a view
- * promotes a whole chunk, which costs more than the copy. Null: copy it.
+ * A large top section is not copied: decodeTop's index then reads the device's cache in place
+ * (peek), which stays valid because the image's blocks are owned (never written) until the next
+ * checkpoint replaces this image, index included. A small one is copied. Null: copy it.
  */
 function topSection(dev: PmemDevice, first: Extent, topBytes: number): Uint8Array | null {
-  if (topBytes < VIEW_MIN || topBytes > first.count * BLOCK || !dev.viewable(first.pblk * BLOCK, topBytes)) return null;
-  return dev.view(first.pblk * BLOCK, topBytes);
+  if (topBytes < VIEW_MIN || topBytes > first.count * BLOCK) return null;
+  return dev.peek(first.pblk * BLOCK, topBytes);
 }
 
 const VIEW_MIN = 1 << 20;
