@@ -1,7 +1,7 @@
 /**
  * The layer picture in docs/DESIGN.md, enforced: every import in src/ may only go down.
  * A folder's rank is its position in LAYERS; a file may import its own folder or a lower one.
- * src/index.ts is the package root and may import anything.
+ * src/index.ts is the package root and may import anything. Also: MAP items have one maker.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -74,6 +74,13 @@ describe('architecture', () => {
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  it('MAP items are made by mapItem() only, never as object literals (see its comment)', () => {
+    const literal = /\bt: 'map'\s*,/;
+    const bad = files.filter((f) => relative(SRC, f) !== join('fs', 'format', 'items.ts') && literal.test(readFileSync(f, 'utf8')));
+    expect(bad.map((f) => relative(SRC, f))).toEqual([]);
+    expect(literal.test("txn.add({ t: 'map', ino: 1 })")).toBe(true); // the pattern itself catches one
   });
 
   it('the layer check itself rejects an upward edge', () => {

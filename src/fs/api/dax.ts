@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events';
 import { fsError, isFsError } from '../../errno/index.js';
 import { CHUNK } from '../../pmem/index.js';
-import { BLOCK } from '../format/index.js';
+import { BLOCK, mapItem } from '../format/index.js';
 import { type FsCore, type Inode, readBlock, storeBlocks, transact } from '../inode/index.js';
 import { Mapping, type Pin, type PinMode, SealTable, type Segment, prepareRange } from '../seal/index.js';
 import { StorageFilesystem } from './storage.js';
@@ -251,7 +251,7 @@ export class DaxFilesystem extends StorageFilesystem {
           else if (m.kind === 'unwritten') {
             let at = lb;
             for (const e of t.reserve(m.count, -1)) {
-              t.add({ t: 'map', ino: inode.ino, lblk: at, count: e.count, pblk: e.pblk, kind: 'unwritten' });
+              t.add(mapItem(inode.ino, at, e.count, e.pblk, 'unwritten'));
               at += e.count;
             }
           }
@@ -274,7 +274,7 @@ export class DaxFilesystem extends StorageFilesystem {
       const data = new Uint8Array(count * BLOCK);
       for (let i = 0; i < count; i++) readBlock(this.core, inode, first + i, Math.max(size, (first + i + 1) * BLOCK), data.subarray(i * BLOCK, (i + 1) * BLOCK));
       this.core.storeData(run[0]!.pblk, data);
-      t.add({ t: 'map', ino: inode.ino, lblk: first, count, pblk: run[0]!.pblk, kind: 'mapped' });
+      t.add(mapItem(inode.ino, first, count, run[0]!.pblk, 'mapped'));
     });
   }
 }

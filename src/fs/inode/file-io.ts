@@ -16,7 +16,7 @@
  * moves over them, and readBlock() never returns them.
  */
 import { assert, fsError } from '../../errno/index.js';
-import { BLOCK } from '../format/index.js';
+import { BLOCK, mapItem } from '../format/index.js';
 import type { FsCore } from './fs-core.js';
 import type { Inode } from './inode.js';
 import { now } from './inode.js';
@@ -112,7 +112,7 @@ export function storeBlocks(
         txn.core.storeData(e.pblk, block);
       }
     }
-    txn.add({ t: 'map', ino: inode.ino, lblk: lb, count: e.count, pblk: e.pblk, kind: 'mapped' });
+    txn.add(mapItem(inode.ino, lb, e.count, e.pblk, 'mapped'));
     lb += e.count;
   }
 }

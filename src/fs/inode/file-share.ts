@@ -9,7 +9,7 @@
  * "to the source's EOF"; overlapping ranges of one file are EINVAL.
  */
 import { fsError } from '../../errno/index.js';
-import { BLOCK } from '../format/index.js';
+import { BLOCK, mapItem } from '../format/index.js';
 import type { FsCore } from './fs-core.js';
 import { MAX_FILE_SIZE, readData, storeBlocks, zeroStaleTail } from './file-io.js';
 import type { Inode } from './inode.js';
@@ -109,11 +109,11 @@ function shareBlocks(txn: Txn, r: ShareRange, length: number): void {
   let i = 0;
   while (i < n) {
     const m = r.src.extents.lookup(s0 + i, n - i);
-    if (m.kind === 'hole') txn.add({ t: 'map', ino: r.dst.ino, lblk: d0 + i, count: m.count, pblk: 0, kind: 'hole' });
+    if (m.kind === 'hole') txn.add(mapItem(r.dst.ino, d0 + i, m.count, 0, 'hole'));
     else if (core.guard.pinned(r.src, (s0 + i) * BLOCK, m.count * BLOCK) || core.space.isQuarantined(m.pblk, m.count)) {
       const from = m.pblk - (d0 + i);
       storeBlocks(txn, r.dst, d0 + i, m.count, (block, lb) => core.dev.readInto((from + lb) * BLOCK, block));
-    } else txn.add({ t: 'map', ino: r.dst.ino, lblk: d0 + i, count: m.count, pblk: m.pblk, kind: m.kind });
+    } else txn.add(mapItem(r.dst.ino, d0 + i, m.count, m.pblk, m.kind));
     i += m.count;
   }
 }

@@ -10,7 +10,7 @@
  * MetaState.apply() drops references only after the last item, so nothing moved is freed.
  */
 import { fsError } from '../../errno/index.js';
-import { BLOCK } from '../format/index.js';
+import { BLOCK, mapItem } from '../format/index.js';
 import { MAX_FILE_SIZE, readBlock, storeBlocks, zeroBlockRange, zeroStaleTail } from './file-io.js';
 import type { Inode } from './inode.js';
 import { now } from './inode.js';
@@ -33,7 +33,7 @@ export function truncateData(txn: Txn, inode: Inode, size: number, path?: string
   if (size < a.size) {
     const keep = Math.ceil(size / BLOCK);
     const end = inode.extents.endBlock;
-    if (end > keep) txn.add({ t: 'map', ino: inode.ino, lblk: keep, count: end - keep, pblk: 0, kind: 'hole' });
+    if (end > keep) txn.add(mapItem(inode.ino, keep, end - keep, 0, 'hole'));
   }
   zeroStaleTail(txn, inode, a.size, size, path);
   a.size = size;
@@ -86,7 +86,7 @@ function punchRange(txn: Txn, inode: Inode, offset: number, length: number, size
   if (end <= offset) return;
   const first = Math.ceil(offset / BLOCK);
   const last = Math.floor(end / BLOCK);
-  if (last > first) txn.add({ t: 'map', ino: inode.ino, lblk: first, count: last - first, pblk: 0, kind: 'hole' });
+  if (last > first) txn.add(mapItem(inode.ino, first, last - first, 0, 'hole'));
   zeroEdges(txn, inode, offset, end, size, path);
 }
 
@@ -136,7 +136,7 @@ function allocateRange(txn: Txn, inode: Inode, offset: number, length: number, u
 function mapUnwritten(txn: Txn, inode: Inode, lblk: number, count: number, path?: string): void {
   let at = lblk;
   for (const e of txn.reserve(count, inode.extents.goalFor(lblk), path)) {
-    txn.add({ t: 'map', ino: inode.ino, lblk: at, count: e.count, pblk: e.pblk, kind: 'unwritten' });
+    txn.add(mapItem(inode.ino, at, e.count, e.pblk, 'unwritten'));
     at += e.count;
   }
 }
@@ -150,6 +150,6 @@ function shiftRange(txn: Txn, inode: Inode, at: number, delta: number): void {
     const t = e.lblk + e.count;
     return t > s ? [{ lblk: s + delta, count: t - s, pblk: e.pblk + (s - e.lblk), kind: e.kind }] : [];
   });
-  if (end > at) txn.add({ t: 'map', ino: inode.ino, lblk: at, count: end - at, pblk: 0, kind: 'hole' });
-  for (const e of moved) txn.add({ t: 'map', ino: inode.ino, lblk: e.lblk, count: e.count, pblk: e.pblk, kind: e.kind });
+  if (end > at) txn.add(mapItem(inode.ino, at, end - at, 0, 'hole'));
+  for (const e of moved) txn.add(mapItem(inode.ino, e.lblk, e.count, e.pblk, e.kind));
 }

@@ -28,7 +28,7 @@
  */
 import { IGET, fsError, isFsError, type FsError } from '../../errno/index.js';
 import type { BlockSpace, Extent } from '../alloc/index.js';
-import { decodeGroup, type DiskInode, type Item } from '../format/index.js';
+import { decodeGroup, mapItem, type DiskInode, type Item } from '../format/index.js';
 import type { CheckpointImage } from '../log/index.js';
 import { Inode } from './inode.js';
 
@@ -163,7 +163,7 @@ export class MetaState {
   groupItems(ino: Inode): Item[] {
     const out: Item[] = [{ t: 'inode', ino: ino.ino, inode: ino.attrs }];
     if (ino.type === 'symlink') out.push({ t: 'symlink', ino: ino.ino, target: ino.target });
-    for (const e of ino.extents.extents()) out.push({ t: 'map', ino: ino.ino, lblk: e.lblk, count: e.count, pblk: e.pblk, kind: e.kind });
+    for (const e of ino.extents.extents()) out.push(mapItem(ino.ino, e.lblk, e.count, e.pblk, e.kind));
     if (ino.xattrs !== null) for (const [name, value] of ino.xattrs) out.push({ t: 'xset', ino: ino.ino, name, value });
     if (ino.entries !== null) for (const [name, child] of ino.entries) out.push({ t: 'link', dir: ino.ino, name, ino: child });
     return out;
