@@ -12,7 +12,7 @@ import { constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fsError, isFsError, reframe } from '../../errno/index.js';
 import {
-  type FsCore, type Inode, type MapChange, beforeAll, cloneData, readData, transact, truncateData, writeData, S_IFMT, now,
+  type FsCore, type Inode, type MapChange, type Txn, beforeAll, cloneData, readData, transact, truncateData, writeData, S_IFMT, now,
 } from '../inode/index.js';
 import { createNode, linkNode, lookup, pathOf, renameNode, rmdirNode, unlinkNode, type Creds, type Follow, type Lookup } from '../dir/index.js';
 import { FdTable, type OpenFile } from './fd-table.js';
@@ -106,14 +106,26 @@ export class FilesystemBase {
     const f = this.fds.get(fd, 'read');
     if (!f.mode.read) throw fsError('EBADF', 'read');
     if (f.inode.isDir) throw fsError('EISDIR', 'read');
-    const o = typeof offsetOrOpts === 'object' && offsetOrOpts !== null ? offsetOrOpts : { offset: offsetOrOpts, length, position };
-    const off = o.offset ?? 0;
-    const len = o.length ?? buffer.byteLength - off;
+    // Both call forms without an options object per read, as in writeSync.
+    let off: number | undefined;
+    let len: number | undefined;
+    let p: number | bigint | null | undefined;
+    if (typeof offsetOrOpts === 'object' && offsetOrOpts !== null) {
+      off = offsetOrOpts.offset;
+      len = offsetOrOpts.length;
+      p = offsetOrOpts.position;
+    } else {
+      off = offsetOrOpts;
+      len = length;
+      p = position;
+    }
+    off ??= 0;
+    len ??= buffer.byteLength - off;
     if (off < 0 || len < 0 || off + len > buffer.byteLength) throw fsError('EINVAL', 'read', { detail: 'offset/length outside the buffer' });
-    const p = o.position;
     const pos = p === null || p === undefined || p === -1 || p === -1n ? null : Number(p);
     if (pos !== null && !(Number.isInteger(pos) && pos >= 0)) throw fsError('EINVAL', 'read', { detail: 'position must be a non-negative integer, -1 or null' });
-    const target = new Uint8Array(buffer.buffer, buffer.byteOffset + off, len);
+    // The caller's own Uint8Array when it is read into whole (a view per read is garbage).
+    const target = off === 0 && len === buffer.byteLength && buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer.buffer, buffer.byteOffset + off, len);
     const n = readData(this.core, f.inode, target, pos ?? f.position);
     if (pos === null) f.position += n;
     return n;
@@ -158,7 +170,7 @@ export class FilesystemBase {
   protected writeAt(f: OpenFile, bytes: Uint8Array, pos: number | null): number {
     const at = f.mode.append ? f.inode.attrs.size : pos ?? f.position;
     if (!Number.isSafeInteger(at) || at < 0) throw fsError('EINVAL', 'write');
-    const n = transact(this.core, 'write', 'write', (t) => writeData(t, f.inode, bytes, at, f.path));
+    const n = transact(this.core, 'write', 'write', writeOpen, f, bytes, at);
     if (pos === null || f.mode.append) f.position = at + n;
     return n;
   }
@@ -601,6 +613,11 @@ function parseMode(mode: number | string | null | undefined, def: number | undef
   if (typeof mode === 'number' && Number.isInteger(mode) && mode >= 0 && mode <= 0xffffffff) return mode;
   if (typeof mode === 'string' && /^[0-7]+$/.test(mode)) return parseInt(mode, 8);
   throw fsError('EINVAL', syscall, { detail: `invalid mode: ${String(mode)}` });
+}
+
+/** writeData for an open file: a module-level function, so a write makes no closure (transact). */
+function writeOpen(t: Txn, f: OpenFile, bytes: Uint8Array, at: number): number {
+  return writeData(t, f.inode, bytes, at, f.path);
 }
 
 /** writeSync's position as node:fs passes it on: a non-negative safe integer, else the file position. */

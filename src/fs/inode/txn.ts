@@ -120,14 +120,20 @@ function empty(a: unknown[]): void {
  */
 let spare: Txn | null = null;
 
-/** Runs `build` in an empty Txn and commits it; aborts on any throw. Returns build's result. */
-export function transact<T>(core: FsCore, opcode: Opcode, syscall: string, build: (t: Txn) => T): T {
+/**
+ * Runs `build` in an empty Txn and commits it; aborts on any throw. Returns build's result.
+ * `a`, `b` and `c` are passed on to `build`: a hot caller (a write) passes a module-level
+ * function and its arguments instead of a closure, which would be garbage on every call.
+ */
+export function transact<T, A = void, B = void, C = void>(
+  core: FsCore, opcode: Opcode, syscall: string, build: (t: Txn, a: A, b: B, c: C) => T, a?: A, b?: B, c?: C,
+): T {
   let t = spare;
   spare = null;
   if (t === null) t = new Txn(core, opcode, syscall);
   else t.recycle(core, opcode, syscall);
   try {
-    const r = build(t);
+    const r = build(t, a as A, b as B, c as C);
     t.commit();
     return r;
   } catch (e) {
