@@ -235,7 +235,7 @@ export class PmemDevice {
   peek(offset: number, length: number): Uint8Array {
     this.checkOpen('pmem_read');
     checkRange('pmem_read', this.size, offset, length);
-    return this.cache.peek(offset, length);
+    return this.cache.peek(offset, length, true);
   }
 
   /** A cached store: visible at once, durable only after flush + fence (ADR). */

@@ -5,7 +5,8 @@
  *   read(offset, target)        copy bytes out
  *   write(offset, src)          copy bytes in (preserving pages for live snapshots first)
  *   writeFrom(src, offset, n)   the same bytes of another memory copied in (the fence's copy)
- *   peek(offset, length)        zero-copy subarray when possible, else a copy: for reads only
+ *   peek(offset, length, keep?) zero-copy subarray when possible, else a copy: for reads only;
+ *                               `keep`: the caller holds on to it (see below)
  *   view(offset, length)        zero-copy Uint8Array over shared memory (DAX); may not span chunks
  *   snapshot()                  a frozen, copy-before-write image of the current contents
  *   close()                     the owning device closed (an overlay releases its base)
@@ -16,10 +17,12 @@
  * SharedArrayBuffers, once, and the memory stays shared from then on. Why: V8 copies to or
  * from shared memory with a relaxed word-by-word loop, and every block the filesystem writes is
  * copied twice (into the cache, then into the media), so private memory makes a 4 KiB write's
- * copies about twice as fast. Nothing can hold a private chunk but this object (and short-lived
- * peek() subarrays), which is what makes the move safe; the old chunks are left to the garbage
- * collector, never pooled, as a peek() of them may still be read. With an image file as its source it loads each
- * 1 MiB region on first touch, so opening a 4 GiB image reads nothing up front. The per-region
+ * copies about twice as fast. Nothing can hold a private chunk but this object and peek()
+ * subarrays, which is what makes the move safe. Peeks are short-lived, except one a caller
+ * keeps (`peek(..., true)`: a mount's checkpoint index); the old chunks go back to the pool
+ * unless such a kept peek may still read them.
+ *
+ * With an image file as its source the memory loads each 1 MiB region on first touch, so opening a 4 GiB image reads nothing up front. The per-region
  * `loaded` and `dirty` flags live in shared memory too, so a worker thread that received the
  * memory via share() agrees on them; loading is claimed with a compare-and-swap, and a thread
  * that finds a region LOADING waits for the loader (a failed load puts the region back to
@@ -48,7 +51,8 @@ export interface Memory {
   write(offset: number, src: Uint8Array): void;
   /** write(offset, src.peek(offset, length)), without making a view where that is cheaper. */
   writeFrom(src: Memory, offset: number, length: number): void;
-  peek(offset: number, length: number): Uint8Array;
+  /** `keep`: the caller holds the bytes beyond the current call (so they are never recycled). */
+  peek(offset: number, length: number, keep?: boolean): Uint8Array;
   view(offset: number, length: number): Uint8Array;
   viewable(offset: number, length: number): boolean;
   snapshot(): Snapshot;
@@ -82,6 +86,8 @@ export class ChunkedMemory implements Memory {
   /** The bytes: ArrayBuffers until publish(), SharedArrayBuffers after. */
   private readonly chunks: Uint8Array[];
   private shared: boolean;
+  /** A kept peek() may still read a private chunk: publish() must not pool them. */
+  private lent = false;
   /** Int32 views of the chunks, for writeFrom(). */
   private readonly words: Array<Int32Array | undefined> = [];
   private readonly flags: Int32Array;
@@ -136,7 +142,9 @@ export class ChunkedMemory implements Memory {
    * Moves the bytes into shared memory (see the file comment), copying only the 64 KiB grains
    * written so far: a fresh shared chunk is all zero, and untouched grains are zero (or not
    * loaded from the file yet, which the shared load flags still say). Runs on the owner's
-   * thread before any other thread can see the memory, so nothing races with the copy.
+   * thread before any other thread can see the memory, so nothing races with the copy. The
+   * private chunks go back to the pool (a process that maps many devices would otherwise
+   * allocate a new one per device) unless a kept peek may still read them.
    */
   private publish(): void {
     if (this.shared) return;
@@ -150,6 +158,7 @@ export class ChunkedMemory implements Memory {
         eachRun(grains, (g0, g1) => next.set(old.subarray(g0 << GRAIN_SHIFT, Math.min(old.length, g1 << GRAIN_SHIFT)), g0 << GRAIN_SHIFT));
       }
       this.chunks[ci] = next;
+      if (!this.lent) pool.give(old.buffer, grains ?? null, 1 << GRAIN_SHIFT);
     }
     this.words.length = 0;
     this.shared = true;
@@ -197,11 +206,12 @@ export class ChunkedMemory implements Memory {
     if (this.touched !== null) this.touch(ci, at, length);
   }
 
-  peek(offset: number, length: number): Uint8Array {
+  peek(offset: number, length: number, keep?: boolean): Uint8Array {
     const ci = Math.floor(offset / CHUNK);
     const at = offset - ci * CHUNK;
     if (at + length <= CHUNK) {
       this.ensureLoaded(offset, length);
+      if (keep === true) this.lent = true;
       return this.chunks[ci]!.subarray(at, at + length);
     }
     const out = new Uint8Array(length);

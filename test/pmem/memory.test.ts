@@ -87,6 +87,24 @@ describe('private until published', () => {
     dev.close();
   });
 
+  it('the private chunks a publish leaves go back to the pool, unless a kept peek still reads them', async () => {
+    const { poolBytes } = await import('../../src/pmem/memory-pool.js');
+    const size = 5 * MiB + 65536; // a size no other test uses: its pool list is this test's
+    for (const kept of [false, true]) {
+      const dev = PmemDevice.create({ size });
+      dev.write(MiB, bytes(64, 5)); // one 64 KiB grain of the cache
+      const peeked = kept ? dev.peek(MiB, 64) : null;
+      const before = poolBytes();
+      dev.view(0, 4096);
+      expect(poolBytes() - before, `kept ${kept}`).toBe(kept ? 0 : 65536);
+      if (peeked !== null) expect(peeked).toEqual(bytes(64, 5)); // still the bytes it peeked
+      dev.close();
+    }
+    const again = PmemDevice.create({ size }); // takes the pooled chunk: zeroed where it was written
+    expect(again.read(MiB, 64)).toEqual(bytes(64, 0));
+    again.close();
+  });
+
   it('an image opened lazily publishes what it loaded and loads the rest into shared memory later', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pmem-pub-'));
     try {
