@@ -34,10 +34,28 @@ export interface BenchOptions {
 
 const FLAGS = ['--quick', '--json', '--reps', '--only'];
 
+const USAGE = `options:
+  --quick       small sizes and 3 repetitions (the bounded CI run)
+  --json        one JSON document on stdout instead of tables
+  --reps N      repetitions per trial (default 5)
+  --only WORD   only the groups whose title contains WORD
+`;
+
+/** Bad options end the process with a usage message and exit status 2 (--help: 0), no stack. */
+function usage(problem: string | null): never {
+  if (problem === null) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  process.stderr.write(`${problem}\n${USAGE}`);
+  process.exit(2);
+}
+
 export function parseOptions(argv: readonly string[]): BenchOptions {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!.split('=')[0]!;
-    if (!FLAGS.includes(flag)) throw new Error(`unknown argument ${argv[i]}; expected ${FLAGS.join(', ')}`);
+    if (flag === '--help' || flag === '-h') usage(null);
+    if (!FLAGS.includes(flag)) usage(`unknown argument ${argv[i]}; expected ${FLAGS.join(', ')}`);
     if ((flag === '--reps' || flag === '--only') && !argv[i]!.includes('=')) i++;
   }
   const quick = argv.includes('--quick');
@@ -48,7 +66,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     return a.includes('=') ? a.slice(a.indexOf('=') + 1) : (argv[i + 1] ?? null);
   };
   const reps = Number.parseInt(value('--reps') ?? (quick ? '3' : '5'), 10);
-  if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer`);
+  if (!Number.isInteger(reps) || reps < 1) usage('--reps must be a positive integer');
   return { quick, json: argv.includes('--json'), reps, warmup: 1, only: value('--only') };
 }
 
