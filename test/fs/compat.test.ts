@@ -134,6 +134,27 @@ const SCENARIOS: Record<string, Scenario> = {
 
 /** Where memfs departs from Linux, pmemfs follows node:fs on Linux. */
 const LINUX_ONLY: Record<string, Scenario> = {
+  'name encodings: readdir, readlink and realpath give Buffers or text in other encodings': (fs, p) => {
+    const f = fs as unknown as typeof nodeFs;
+    f.mkdirSync(p('/enc/sub'), { recursive: true });
+    f.writeFileSync(p('/enc/é'), 'x');
+    f.symlinkSync('tgt-é', p('/enc/l'));
+    const real = (b: Buffer | string) => Buffer.isBuffer(b) && b.toString() === p('/enc/é');
+    return [
+      f.readdirSync(p('/enc'), 'buffer').map((b) => Buffer.isBuffer(b) && b.toString('hex')),
+      f.readdirSync(p('/enc'), { encoding: 'hex' }),
+      f.readdirSync(p('/enc'), { withFileTypes: true, encoding: 'buffer' }).map((d) => [Buffer.isBuffer(d.name), d.name.toString(), d.isFile()]),
+      // (not recursive with 'buffer': node 20 itself throws a TypeError there, joining Buffers as paths)
+      f.readdirSync(p('/enc'), { encoding: null }),
+      f.readlinkSync(p('/enc/l'), 'buffer').toString('hex'),
+      f.readlinkSync(p('/enc/l'), { encoding: 'base64' }),
+      real(f.realpathSync(p('/enc/é'), 'buffer')),
+      real(f.realpathSync(p('/enc/é'), { encoding: 'buffer' })),
+      real(f.realpathSync.native(p('/enc/é'), 'buffer')),
+      f.realpathSync(p('/enc/é'), 'latin1') === Buffer.from(p('/enc/é')).toString('latin1'),
+      attempt(() => f.readdirSync(p('/enc/missing'), 'buffer')),
+    ];
+  },
   'writeFile with O_NOFOLLOW on a symlink is ELOOP': (fs, p) => {
     fs.writeFileSync(p('/nf-target'), 'x');
     fs.symlinkSync(p('/nf-target'), p('/nf-link'));

@@ -22,7 +22,33 @@ import { BigIntStats, Dirent, Stats } from './stats.js';
 
 export type PathLike = string;
 export type Encoding = BufferEncoding | 'buffer' | null | undefined;
+/** An encoding that gives names as strings. */
+type TextEncoding = Exclude<Encoding, 'buffer'>;
+type ReaddirOptions = Encoding | { withFileTypes?: boolean; encoding?: Encoding; recursive?: boolean };
 type DataLike = string | Uint8Array;
+
+/** realpathSync's overloads: a Buffer with encoding 'buffer', else a string. */
+type RealpathFn = {
+  (path: PathLike, options?: TextEncoding | { encoding?: TextEncoding }): string;
+  (path: PathLike, options: 'buffer' | { encoding: 'buffer' }): Buffer;
+  (path: PathLike, options?: Encoding | { encoding?: Encoding }): string | Buffer;
+};
+type RealpathSync = RealpathFn & { native: RealpathFn };
+
+/** The encoding a name-returning call (readdir, readlink, realpath) was asked for. */
+function nameEncoding(options: unknown, syscall: string): Encoding {
+  const e = typeof options === 'object' && options !== null ? (options as { encoding?: unknown }).encoding : options;
+  if (e === undefined || e === null || e === 'buffer' || (typeof e === 'string' && Buffer.isEncoding(e))) return e as Encoding;
+  throw fsError('EINVAL', syscall, { detail: `unknown encoding: ${String(e)}` });
+}
+
+/** A name (UTF-8 inside) as the caller's encoding asks: a string, or its bytes for 'buffer'. */
+function encodeName(name: string, encoding: Encoding): string {
+  if (encoding === undefined || encoding === null || encoding === 'utf8' || encoding === 'utf-8') return name;
+  const bytes = Buffer.from(name, 'utf8');
+  // The overloads of the callers give a Buffer its type; internally names travel as strings.
+  return (encoding === 'buffer' ? bytes : bytes.toString(encoding)) as unknown as string;
+}
 
 /** The process's credentials, asked once: getuid() is a system call, and crash campaigns mount thousands of times a second. */
 const HOST_CREDS: Creds = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
@@ -343,20 +369,26 @@ export class FilesystemBase {
     }
   }
 
-  readdirSync(path: PathLike, options?: Encoding | { withFileTypes?: boolean; encoding?: Encoding; recursive?: boolean }): string[] | Dirent[] {
+  readdirSync(path: PathLike, options?: TextEncoding | { withFileTypes?: false; encoding?: TextEncoding; recursive?: boolean }): string[];
+  readdirSync(path: PathLike, options: 'buffer' | { withFileTypes?: false; encoding: 'buffer'; recursive?: boolean }): Buffer[];
+  readdirSync(path: PathLike, options: { withFileTypes: true; encoding?: TextEncoding; recursive?: boolean }): Dirent[];
+  readdirSync(path: PathLike, options: { withFileTypes: true; encoding: 'buffer'; recursive?: boolean }): Array<Dirent<Buffer>>;
+  readdirSync(path: PathLike, options?: ReaddirOptions): string[] | Buffer[] | Array<Dirent<string | Buffer>>;
+  readdirSync(path: PathLike, options?: ReaddirOptions): string[] | Buffer[] | Array<Dirent<string | Buffer>> {
     const o = typeof options === 'object' && options !== null ? options : {};
+    const encoding = nameEncoding(options, 'scandir');
     const dir = this.need(path, true, 'scandir');
     if (!dir.isDir) throw fsError('ENOTDIR', 'scandir', { path });
-    const out: Array<string | Dirent> = [];
+    const out: Array<string | Buffer | Dirent<string | Buffer>> = [];
     const visit = (d: Inode, prefix: string, parentPath: string) => {
       for (const [name, ino] of [...d.entries!].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
         if (o.withFileTypes !== true && o.recursive !== true) {
           // Names only: the children stay unloaded (lazy inodes, inode/meta-state.ts).
-          out.push(prefix + name);
+          out.push(encodeName(prefix + name, encoding));
           continue;
         }
         const child = this.core.get(ino)!;
-        out.push(o.withFileTypes === true ? new Dirent(name, parentPath, child) : prefix + name);
+        out.push(o.withFileTypes === true ? new Dirent(encodeName(name, encoding), parentPath, child) : encodeName(prefix + name, encoding));
         if (o.recursive === true && child.isDir) visit(child, `${prefix}${name}/`, `${parentPath}/${name}`);
       }
     };
@@ -365,7 +397,7 @@ export class FilesystemBase {
     } catch (e) {
       throw reframe(e, 'scandir', path);
     }
-    return out as string[] | Dirent[];
+    return out as string[] | Buffer[] | Array<Dirent<string | Buffer>>;
   }
 
   mkdirSync(path: PathLike, options?: number | string | { recursive?: boolean; mode?: number | string }): string | undefined {
@@ -485,17 +517,21 @@ export class FilesystemBase {
     });
   }
 
-  readlinkSync(path: PathLike): string {
+  readlinkSync(path: PathLike, options?: TextEncoding | { encoding?: TextEncoding }): string;
+  readlinkSync(path: PathLike, options: 'buffer' | { encoding: 'buffer' }): Buffer;
+  readlinkSync(path: PathLike, options?: Encoding | { encoding?: Encoding }): string | Buffer;
+  readlinkSync(path: PathLike, options?: Encoding | { encoding?: Encoding }): string | Buffer {
+    const encoding = nameEncoding(options, 'readlink');
     const inode = this.need(path, false, 'readlink');
     if (inode.type !== 'symlink') throw fsError('EINVAL', 'readlink', { path });
-    return inode.target;
+    return encodeName(inode.target, encoding);
   }
 
   /** node:fs's realpathSync, and realpathSync.native (the same answer: there is one resolver). */
-  readonly realpathSync: ((path: PathLike) => string) & { native: (path: PathLike) => string } = Object.assign(
-    (path: PathLike): string => this.realpath(path),
-    { native: (path: PathLike): string => this.realpath(path) },
-  );
+  readonly realpathSync: RealpathSync = Object.assign(
+    (path: PathLike, options?: Encoding | { encoding?: Encoding }): string | Buffer => encodeName(this.realpath(path), nameEncoding(options, 'realpath')),
+    { native: (path: PathLike, options?: Encoding | { encoding?: Encoding }): string | Buffer => encodeName(this.realpath(path), nameEncoding(options, 'realpath')) },
+  ) as RealpathSync;
 
   private realpath(path: PathLike): string {
     const l = this.resolve(path, true, 'realpath');

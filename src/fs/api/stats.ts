@@ -151,13 +151,14 @@ export class BigIntStats extends FileKind {
   }
 }
 
-export class Dirent extends FileKind {
-  readonly name: string;
+/** node:fs's Dirent: `name` is a Buffer when readdirSync was asked for encoding 'buffer'. */
+export class Dirent<Name extends string | Buffer = string> extends FileKind {
+  readonly name: Name;
   readonly parentPath: string;
   readonly path: string;
   private readonly type: Inode['type'];
 
-  constructor(name: string, parentPath: string, inode: Inode) {
+  constructor(name: Name, parentPath: string, inode: Inode) {
     super();
     this.name = name;
     this.parentPath = parentPath;
