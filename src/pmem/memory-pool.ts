@@ -1,7 +1,8 @@
 /**
- * MemoryPool: the buffers of closed devices, kept zeroed for the next device of the same chunk
- * size in this process. Private (ArrayBuffer) and shared (SharedArrayBuffer) chunks are kept
- * apart: a memory takes the kind it needs (memory.ts: private until it is published).
+ * MemoryPool: the private chunks (ArrayBuffers) of closed devices, kept zeroed for the next
+ * device of the same chunk size in this process. Shared chunks are never pooled: a memory is
+ * published (memory.ts) only when a view or a worker handle escapes, and escaped memory may
+ * still be referenced. A publish hands its private chunks back here.
  *
  * Why: a fresh anonymous page costs its first touch a page fault, and on a virtual machine
  * with shadow paging (this project's CI runs on one) that fault measured 11-16 us per 4 KiB,
@@ -11,7 +12,7 @@
  * and close devices by the thousand; reusing the mapped pages is what malloc does for memfs.
  *
  * Interface:
- *   take(bytes, shared)          a zeroed buffer of exactly that length and kind, or null
+ *   take(bytes)                  a zeroed buffer of exactly that length, or null
  *   give(buffer, touched, grain) hand a buffer back; `touched[i] !== 0` marks the grains
  *                                (of `grain` bytes) that may be non-zero: only those are
  *                                zeroed, so untouched (never faulted) pages stay untouched
@@ -21,33 +22,28 @@
  * Limit: PMEMFS_POOL_MIB of resident bytes (default 4096; 0 disables pooling), read at every
  * take and give. Over the limit a buffer is simply dropped for the garbage collector.
  *
- * Invariant: every buffer in the pool is all zero and referenced by nothing else. The caller
- * (ChunkedMemory.close) guarantees the second half: it never gives back memory that was
- * shared with a worker, handed out as a DAX view, or is still read by a live snapshot.
+ * Invariant: every buffer in the pool is all zero and referenced by nothing else. The callers
+ * (ChunkedMemory.close and publish) guarantee the second half: they never give back memory
+ * that was shared with a worker, handed out as a DAX view, read by a live snapshot, or kept
+ * by a caller of peek(..., true).
  */
 
 import { eachRun } from './geometry.js';
 
-type Chunk = ArrayBuffer | SharedArrayBuffer;
-
-/** Pooled buffers by kind and byte length, each with its resident bytes (see give()). */
-const free = { private: new Map<number, Array<{ buffer: ArrayBuffer; resident: number }>>(), shared: new Map<number, Array<{ buffer: SharedArrayBuffer; resident: number }>>() };
+/** Pooled buffers by byte length, each with the bytes of it that are resident (see give()). */
+const free = new Map<number, Array<{ buffer: ArrayBuffer; resident: number }>>();
 /** Per buffer, every grain any life of it wrote (those pages stay resident), and their count. */
-const everTouched = new WeakMap<Chunk, { grains: Uint8Array; count: number }>();
+const everTouched = new WeakMap<ArrayBuffer, { grains: Uint8Array; count: number }>();
 let held = 0;
-/** Zeros are copied in with set(): fill() on shared memory is ~10x slower in V8 (per-element). */
-const ZEROS = new Uint8Array(1 << 20);
 
 function limit(): number {
   const mib = Number(process.env.PMEMFS_POOL_MIB ?? 4096);
   return Number.isFinite(mib) && mib > 0 ? mib * 2 ** 20 : 0;
 }
 
-export function take(bytes: number, shared: true): SharedArrayBuffer | null;
-export function take(bytes: number, shared: false): ArrayBuffer | null;
-export function take(bytes: number, shared: boolean): Chunk | null {
+export function take(bytes: number): ArrayBuffer | null {
   if (limit() === 0) return null;
-  const entry = (shared ? free.shared : free.private).get(bytes)?.pop();
+  const entry = free.get(bytes)?.pop();
   if (entry === undefined) return null;
   held -= entry.resident;
   return entry.buffer;
@@ -57,7 +53,7 @@ export function take(bytes: number, shared: boolean): Chunk | null {
  * `touched` (null: nothing) marks the grains this life wrote. The limit counts resident bytes,
  * not buffer sizes: a 1 GiB chunk of which one region was ever written costs the pool 1 MiB.
  */
-export function give(buffer: Chunk, touched: Uint8Array | null, grain: number): void {
+export function give(buffer: ArrayBuffer, touched: Uint8Array | null, grain: number): void {
   let ever = everTouched.get(buffer);
   if (touched !== null) {
     if (ever === undefined) everTouched.set(buffer, (ever = { grains: new Uint8Array(touched.length), count: 0 }));
@@ -75,25 +71,12 @@ export function give(buffer: Chunk, touched: Uint8Array | null, grain: number): 
   }
   if (touched !== null) {
     const bytes = new Uint8Array(buffer);
-    // Zero each run of touched grains with one set() per MiB.
-    eachRun(touched, (g0, g1) => zero(bytes, g0 * grain, Math.min(buffer.byteLength, g1 * grain)));
+    eachRun(touched, (g0, g1) => bytes.fill(0, g0 * grain, Math.min(buffer.byteLength, g1 * grain)));
   }
-  if (buffer instanceof SharedArrayBuffer) listFor(free.shared, buffer.byteLength).push({ buffer, resident });
-  else listFor(free.private, buffer.byteLength).push({ buffer, resident });
+  let list = free.get(buffer.byteLength);
+  if (list === undefined) free.set(buffer.byteLength, (list = []));
+  list.push({ buffer, resident });
   held += resident;
-}
-
-function listFor<T>(lists: Map<number, T[]>, bytes: number): T[] {
-  let list = lists.get(bytes);
-  if (list === undefined) lists.set(bytes, (list = []));
-  return list;
-}
-
-function zero(bytes: Uint8Array, from: number, to: number): void {
-  for (let at = from; at < to; at += ZEROS.length) {
-    const n = Math.min(ZEROS.length, to - at);
-    bytes.set(n === ZEROS.length ? ZEROS : ZEROS.subarray(0, n), at);
-  }
 }
 
 export function poolBytes(): number {

@@ -22,8 +22,8 @@
  * keeps (`peek(..., true)`: a mount's checkpoint index); the old chunks go back to the pool
  * unless such a kept peek may still read them.
  *
- * With an image file as its source the memory loads each 1 MiB region on first touch, so opening a 4 GiB image reads nothing up front. The per-region
- * `loaded` and `dirty` flags live in shared memory too, so a worker thread that received the
+ * With an image file as its source the memory loads each 1 MiB region on first touch, so
+ * opening a 4 GiB image reads nothing up front. The per-region `loaded` and `dirty` flags live in shared memory too, so a worker thread that received the
  * memory via share() agrees on them; loading is claimed with a compare-and-swap, and a thread
  * that finds a region LOADING waits for the loader (a failed load puts the region back to
  * not-loaded, so nobody waits forever).
@@ -123,7 +123,7 @@ export class ChunkedMemory implements Memory {
     const chunks: ArrayBuffer[] = [];
     for (let off = 0; off < size; off += CHUNK) {
       const bytes = Math.min(CHUNK, size - off);
-      chunks.push(pool.take(bytes, false) ?? new ArrayBuffer(bytes));
+      chunks.push(pool.take(bytes) ?? new ArrayBuffer(bytes));
     }
     const regions = Math.ceil(size / REGION);
     const flags = new SharedArrayBuffer(4 * regions);
@@ -152,13 +152,13 @@ export class ChunkedMemory implements Memory {
     assert(touched !== null, 'private memory is always owned and tracked');
     for (let ci = 0; ci < this.chunks.length; ci++) {
       const old = this.chunks[ci]!;
-      const next = new Uint8Array(pool.take(old.length, true) ?? new SharedArrayBuffer(old.length));
+      const next = new Uint8Array(new SharedArrayBuffer(old.length)); // fresh: all zero
       const grains = touched[ci];
       if (grains !== null && grains !== undefined) {
         eachRun(grains, (g0, g1) => next.set(old.subarray(g0 << GRAIN_SHIFT, Math.min(old.length, g1 << GRAIN_SHIFT)), g0 << GRAIN_SHIFT));
       }
       this.chunks[ci] = next;
-      if (!this.lent) pool.give(old.buffer, grains ?? null, 1 << GRAIN_SHIFT);
+      if (!this.lent) pool.give(old.buffer as ArrayBuffer, grains ?? null, 1 << GRAIN_SHIFT);
     }
     this.words.length = 0;
     this.shared = true;
@@ -252,7 +252,8 @@ export class ChunkedMemory implements Memory {
     if (touched === null) return;
     this.snapshots.prune();
     if (this.snapshots.live) return;
-    this.chunks.forEach((c, i) => pool.give(c.buffer, touched[i] ?? null, 1 << GRAIN_SHIFT));
+    // Private chunks only: a published memory has escaped (touched is null from then on).
+    this.chunks.forEach((c, i) => pool.give(c.buffer as ArrayBuffer, touched[i] ?? null, 1 << GRAIN_SHIFT));
     // A use after close now fails loudly instead of writing into the next device's memory.
     this.chunks.length = 0;
     this.words.length = 0;
