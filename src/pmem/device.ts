@@ -2,7 +2,7 @@
  * PmemDevice: an emulated persistent-memory device with x86 persistence semantics.
  *
  * Interface (names fixed by issue #2):
- *   PmemDevice.create({ size, mode?, file?, durability?, overwrite? }) / .open(file, opts) / .attach(shared)
+ *   PmemDevice.create({ size, mode?, file?, durability?, overwrite?, shared? }) / .open(file, opts) / .attach(shared)
  *   read / readInto / write (cached store) / ntstore / flush / fence (= drain) / persist
  *   peek(offset, length)  zero-copy read-only bytes of the cache where possible
  *   view(offset, length)  zero-copy Uint8Array over the cache (DAX; makes the memory shared)
@@ -56,6 +56,8 @@ export interface CreateOptions {
   durability?: Durability;
   /** Replace an existing image file (default: EEXIST). */
   overwrite?: boolean;
+  /** Start in shared memory (see SHARED_DOC below). Default false. */
+  shared?: boolean;
 }
 
 export interface OpenOptions {
@@ -67,7 +69,18 @@ export interface OpenOptions {
    * takes no lock, and refuses (EBUSY) an image a live process has open for writing.
    */
   readOnly?: boolean;
+  /** Start in shared memory (see SHARED_DOC below). Default false. */
+  shared?: boolean;
 }
+
+/*
+ * SHARED_DOC. Device memory is private (an ArrayBuffer) until the first view() or share()
+ * publishes it: that copies every byte written so far into shared memory, once (memory.ts).
+ * Private memory makes stores and fences about twice as fast, but the copy is a pause at the
+ * first DAX mapping that grows with what was written (0.9 s for 256 MiB on this VM, mostly
+ * page faults). `shared: true` starts shared: no pause, slower stores, and the memory is not
+ * pooled when the device closes.
+ */
 
 export interface DeviceStats {
   stores: number;
@@ -154,14 +167,14 @@ export class PmemDevice {
     if (opts.file === undefined) {
       return new PmemDevice({
         size: opts.size, mode, durability, owner: true, image: null, shared: null, readOnly: false, life: newLife(),
-        cache: ChunkedMemory.allocate(opts.size, null), media: ChunkedMemory.allocate(opts.size, null),
+        cache: ChunkedMemory.allocate(opts.size, null, opts.shared === true), media: ChunkedMemory.allocate(opts.size, null, opts.shared === true),
       });
     }
     const image = ImageFile.create(opts.file, opts.size, opts.overwrite === true);
     // A new image is all zeros: no need to load anything from it.
     return new PmemDevice({
       size: opts.size, mode, durability, owner: true, image, shared: { path: image.path, fd: image.fd }, readOnly: false, life: newLife(),
-      cache: ChunkedMemory.allocate(opts.size, null), media: ChunkedMemory.allocate(opts.size, null),
+      cache: ChunkedMemory.allocate(opts.size, null, opts.shared === true), media: ChunkedMemory.allocate(opts.size, null, opts.shared === true),
     });
   }
 
@@ -172,7 +185,7 @@ export class PmemDevice {
     const image = ImageFile.open(file, readOnly);
     return new PmemDevice({
       size: image.size, mode, durability, owner: true, image, shared: { path: image.path, fd: image.fd }, readOnly, life: newLife(),
-      cache: ChunkedMemory.allocate(image.size, image.fd), media: ChunkedMemory.allocate(image.size, image.fd),
+      cache: ChunkedMemory.allocate(image.size, image.fd, opts.shared === true), media: ChunkedMemory.allocate(image.size, image.fd, opts.shared === true),
     });
   }
 

@@ -118,12 +118,15 @@ export class ChunkedMemory implements Memory {
     this.touched = own ? this.chunks.map(() => null) : null;
   }
 
-  /** New zeroed memory, or memory that loads itself lazily from `fd`; private until published. */
-  static allocate(size: number, fd: number | null): ChunkedMemory {
-    const chunks: ArrayBuffer[] = [];
+  /**
+   * New zeroed memory, or memory that loads itself lazily from `fd`: private until published,
+   * or `shared` from the start (fresh SharedArrayBuffers: the pool holds private chunks only).
+   */
+  static allocate(size: number, fd: number | null, shared = false): ChunkedMemory {
+    const chunks: Array<ArrayBuffer | SharedArrayBuffer> = [];
     for (let off = 0; off < size; off += CHUNK) {
       const bytes = Math.min(CHUNK, size - off);
-      chunks.push(pool.take(bytes) ?? new ArrayBuffer(bytes));
+      chunks.push(shared ? new SharedArrayBuffer(bytes) : pool.take(bytes) ?? new ArrayBuffer(bytes));
     }
     const regions = Math.ceil(size / REGION);
     const flags = new SharedArrayBuffer(4 * regions);
@@ -249,10 +252,11 @@ export class ChunkedMemory implements Memory {
   close(): void {
     const touched = this.touched;
     this.touched = null;
-    if (touched === null) return;
+    if (touched === null || this.shared) return;
     this.snapshots.prune();
     if (this.snapshots.live) return;
-    // Private chunks only: a published memory has escaped (touched is null from then on).
+    // Private chunks only: a published memory has escaped (touched is null from then on), and
+    // one shared from the start is not pooled.
     this.chunks.forEach((c, i) => pool.give(c.buffer as ArrayBuffer, touched[i] ?? null, 1 << GRAIN_SHIFT));
     // A use after close now fails loudly instead of writing into the next device's memory.
     this.chunks.length = 0;

@@ -105,6 +105,21 @@ describe('private until published', () => {
     again.close();
   });
 
+  it('a device created shared starts in shared memory: no publish, and it is not pooled', async () => {
+    const { poolBytes } = await import('../../src/pmem/memory-pool.js');
+    const dev = PmemDevice.create({ size: 4 * MiB, shared: true });
+    dev.write(0, bytes(64, 6));
+    dev.persist(0, 64);
+    expect(dev.peek(0, 64).buffer).toBeInstanceOf(SharedArrayBuffer);
+    const v = dev.view(0, 64);
+    expect(v.buffer).toBe(dev.peek(0, 64).buffer);
+    expect(v).toEqual(bytes(64, 6));
+    expect(dev.readDurable(0, 64)).toEqual(bytes(64, 6));
+    const before = poolBytes();
+    dev.close();
+    expect(poolBytes()).toBe(before);
+  });
+
   it('an image opened lazily publishes what it loaded and loads the rest into shared memory later', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pmem-pub-'));
     try {
