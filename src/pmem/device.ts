@@ -77,7 +77,7 @@ export interface OpenOptions {
  * SHARED_DOC. Device memory is private (an ArrayBuffer) until the first view() or share()
  * publishes it: that copies every byte written so far into shared memory, once (memory.ts).
  * Private memory makes stores and fences about twice as fast, but the copy is a pause at the
- * first DAX mapping that grows with what was written (0.9 s for 256 MiB on this VM, mostly
+ * first DAX mapping that grows with what was written (0.9-1.3 s per 256 MiB on this VM, mostly
  * page faults). `shared: true` starts shared: no pause, slower stores, and the memory is not
  * pooled when the device closes.
  */
