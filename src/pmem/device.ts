@@ -138,6 +138,13 @@ export class PmemDevice {
   /** The fence's sink, made once (no closure per fence). */
   private readonly writeMedia = (offset: number, bytes: Uint8Array): void => this.toMedia(offset, bytes);
   private readonly cacheToMedia = (offset: number, length: number): void => this.fromCache(offset, length);
+  /**
+   * Where durable bytes go besides the media, fixed at construction (checked at every fence):
+   * to the image file at once (durability 'fence' and 'fence-sync'), or marked for the
+   * write-back at close (durability 'close'). Neither for a read-only image or no image.
+   */
+  private readonly writesThrough: boolean;
+  private readonly writesBack: boolean;
   /** The image file was written since the last fdatasync (durability 'fence-sync'). */
   private unsynced = false;
   private trace: { events: TraceEvent[]; base: Trace['base'] } | null = null;
@@ -152,6 +159,9 @@ export class PmemDevice {
     this.image = p.image;
     this.sharedFile = p.shared;
     this.readOnly = p.readOnly;
+    const toFile = p.shared !== null && !p.readOnly;
+    this.writesThrough = toFile && p.durability !== 'close';
+    this.writesBack = toFile && p.durability === 'close';
     this.owner = p.owner;
     this.life = new Int32Array(p.life);
     this.file = p.shared?.path ?? null;
@@ -164,17 +174,12 @@ export class PmemDevice {
     checkDeviceSize('pmem_create', opts.size);
     const mode = checkMode(opts.mode);
     const durability = checkDurability(opts.durability);
-    if (opts.file === undefined) {
-      return new PmemDevice({
-        size: opts.size, mode, durability, owner: true, image: null, shared: null, readOnly: false, life: newLife(),
-        cache: ChunkedMemory.allocate(opts.size, null, opts.shared === true), media: ChunkedMemory.allocate(opts.size, null, opts.shared === true),
-      });
-    }
-    const image = ImageFile.create(opts.file, opts.size, opts.overwrite === true);
     // A new image is all zeros: no need to load anything from it.
+    const image = opts.file === undefined ? null : ImageFile.create(opts.file, opts.size, opts.overwrite === true);
+    const shared = opts.shared === true;
     return new PmemDevice({
-      size: opts.size, mode, durability, owner: true, image, shared: { path: image.path, fd: image.fd }, readOnly: false, life: newLife(),
-      cache: ChunkedMemory.allocate(opts.size, null, opts.shared === true), media: ChunkedMemory.allocate(opts.size, null, opts.shared === true),
+      size: opts.size, mode, durability, owner: true, image, shared: image === null ? null : { path: image.path, fd: image.fd }, readOnly: false, life: newLife(),
+      cache: ChunkedMemory.allocate(opts.size, null, shared), media: ChunkedMemory.allocate(opts.size, null, shared),
     });
   }
 
@@ -183,9 +188,10 @@ export class PmemDevice {
     const durability = checkDurability(opts.durability);
     const readOnly = opts.readOnly === true;
     const image = ImageFile.open(file, readOnly);
+    const shared = opts.shared === true;
     return new PmemDevice({
       size: image.size, mode, durability, owner: true, image, shared: { path: image.path, fd: image.fd }, readOnly, life: newLife(),
-      cache: ChunkedMemory.allocate(image.size, image.fd, opts.shared === true), media: ChunkedMemory.allocate(image.size, image.fd, opts.shared === true),
+      cache: ChunkedMemory.allocate(image.size, image.fd, shared), media: ChunkedMemory.allocate(image.size, image.fd, shared),
     });
   }
 
@@ -506,15 +512,10 @@ export class PmemDevice {
     this.wroteMedia(offset, length);
   }
 
-  /** Durable bytes go to the image file at every fence (durability 'fence' and 'fence-sync'). */
-  private get writesThrough(): boolean {
-    return this.sharedFile !== null && this.durability !== 'close' && !this.readOnly;
-  }
-
   /** Bookkeeping of bytes just written to the media: stats, and what close() writes back. */
   private wroteMedia(offset: number, length: number): void {
     this.stats.bytesDurable += length;
-    if (this.sharedFile !== null && this.durability === 'close' && !this.readOnly) (this.media as ChunkedMemory).markDirty(offset, length);
+    if (this.writesBack) (this.media as ChunkedMemory).markDirty(offset, length);
   }
 
   /** 'fence-sync': a fence is not done until what it wrote is on the host's disk (eADR too). */
