@@ -528,10 +528,10 @@ export class FilesystemBase {
   }
 
   /** node:fs's realpathSync, and realpathSync.native (the same answer: there is one resolver). */
-  readonly realpathSync: RealpathSync = Object.assign(
-    (path: PathLike, options?: Encoding | { encoding?: Encoding }): string | Buffer => encodeName(this.realpath(path), nameEncoding(options, 'realpath')),
-    { native: (path: PathLike, options?: Encoding | { encoding?: Encoding }): string | Buffer => encodeName(this.realpath(path), nameEncoding(options, 'realpath')) },
-  ) as RealpathSync;
+  readonly realpathSync: RealpathSync = ((): RealpathSync => {
+    const fn = (path: PathLike, options?: Encoding | { encoding?: Encoding }): string | Buffer => encodeName(this.realpath(path), nameEncoding(options, 'realpath'));
+    return Object.assign(fn, { native: fn }) as RealpathSync;
+  })();
 
   private realpath(path: PathLike): string {
     const l = this.resolve(path, true, 'realpath');

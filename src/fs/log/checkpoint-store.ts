@@ -209,11 +209,11 @@ export class CheckpointStore {
  * checkpoint replaces this image, index included. A small one is copied. Null: copy it.
  */
 function topSection(dev: PmemDevice, first: Extent, topBytes: number): Uint8Array | null {
-  if (topBytes < VIEW_MIN || topBytes > first.count * BLOCK) return null;
+  if (topBytes < IN_PLACE_MIN || topBytes > first.count * BLOCK) return null;
   return dev.peek(first.pblk * BLOCK, topBytes);
 }
 
-const VIEW_MIN = 1 << 20;
+const IN_PLACE_MIN = 1 << 20;
 
 function mergeAdjacent(ex: Extent[]): Extent[] {
   const out: Extent[] = [];
