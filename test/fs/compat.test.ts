@@ -344,4 +344,14 @@ describe('node:fs compatibility: pmemfs, memfs and node:fs agree', () => {
     expect(() => fs.readSync(fd, Buffer.alloc(2), 0, 2, 1.5)).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'read' }));
     fs.closeSync(fd);
   });
+
+  it('an unknown name encoding is EINVAL (an FsError, as every argument error here)', () => {
+    const { fs } = freshFs();
+    fs.symlinkSync('/t', '/l');
+    const bad = 'klingon' as BufferEncoding;
+    expect(() => fs.readdirSync('/', bad)).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'scandir' }));
+    expect(() => fs.readdirSync('/', { encoding: bad, withFileTypes: true })).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'scandir' }));
+    expect(() => fs.readlinkSync('/l', { encoding: bad })).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'readlink' }));
+    expect(() => fs.realpathSync.native('/l', bad)).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'realpath' }));
+  });
 });

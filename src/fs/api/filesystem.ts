@@ -529,7 +529,10 @@ export class FilesystemBase {
 
   /** node:fs's realpathSync, and realpathSync.native (the same answer: there is one resolver). */
   readonly realpathSync: RealpathSync = ((): RealpathSync => {
-    const fn = (path: PathLike, options?: Encoding | { encoding?: Encoding }): string | Buffer => encodeName(this.realpath(path), nameEncoding(options, 'realpath'));
+    const fn = (path: PathLike, options?: Encoding | { encoding?: Encoding }): string | Buffer => {
+      const encoding = nameEncoding(options, 'realpath'); // options first, as node:fs checks them
+      return encodeName(this.realpath(path), encoding);
+    };
     return Object.assign(fn, { native: fn }) as RealpathSync;
   })();
 
