@@ -12,15 +12,20 @@
  *                      offsets), one fsyncSync at the end
  *   create+rename+unlink  10,000 x (openSync 'wx' + closeSync, renameSync, unlinkSync)
  *
+ * The random-overwrite table has one more row, not a filesystem: the device floor, the least
+ * that any filesystem on this device must do per atomic, durable 4 KiB overwrite (see
+ * deviceFloor()). pmemfs's ratio to it is what the filesystem's own work costs on top of the
+ * device; what is left of a gap to a peer once that ratio is 1 would be the device model's.
+ *
  * fsync policy: the append workload fsyncs every write (that is its point) and the two bulk
  * data writers fsync once at the end, so numbers on disk include getting the bytes there; the
  * metadata workloads never fsync. pmemfs is durable at every return anyway.
  * Every repetition gets a fresh, empty filesystem (setup and teardown are untimed).
  * --quick divides the sizes by about 10 (CI); --only WORD picks workloads by title.
  */
-import { prng } from '../src/index.js';
+import { PmemDevice, prng } from '../src/index.js';
 import { fsTargets, type FsLike, type FsSession, type FsTarget } from './fs-targets.js';
-import { type BenchOptions, type Unit, Report, compare, parseOptions, selected, trial } from './harness.js';
+import { type BenchOptions, type Trial, type Unit, Report, compare, parseOptions, selected, trial } from './harness.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -46,6 +51,8 @@ interface Workload {
   /** Untimed, on the fresh filesystem, before run(). */
   prepare?: (s: FsSession) => void;
   run: (s: FsSession) => void;
+  /** A reference row that is not a filesystem, run beside the targets. */
+  floor?: Trial;
 }
 
 const block = new Uint8Array(4 * KiB).map((_, i) => (i * 7 + 1) & 0xff);
@@ -118,6 +125,7 @@ function workloads(z: Sizes): Workload[] {
     {
       title: `random overwrite: ${z.overwrites.toLocaleString('en-US')} x 4 KiB in a ${z.overwriteFileBytes / MiB} MiB file`, unit: 'ops/s', work: z.overwrites,
       prepare: ({ fs, root }) => writeFile(fs, `${root}/rand`, z.overwriteFileBytes),
+      floor: deviceFloor(z, offsets),
       run: ({ fs, root }) => {
         const fd = fs.openSync(`${root}/rand`, 'r+');
         try {
@@ -139,6 +147,40 @@ function workloads(z: Sizes): Workload[] {
       },
     },
   ];
+}
+
+/**
+ * The device floor of a random overwrite: per operation, the 4 KiB block stored, flushed and
+ * fenced, then an 8-byte commit word stored, flushed and fenced. An atomic 4 KiB write needs at
+ * least that on an ADR device: the new bytes durable somewhere before one atomic store makes
+ * them the file's. (pmemfs's write adds a 144-byte log record to the first fence.) The blocks
+ * land on the workload's own offsets in a 64 MiB area written untimed beforehand, as pmemfs's
+ * copy-on-write writes land in the few dozen MiB its allocator recycles; the device is the
+ * pmemfs target's, from the same memory pool.
+ */
+function deviceFloor(z: Sizes, offsets: readonly number[]): Trial {
+  const area = 1 << 20; // the data area starts past the commit word's line
+  const commit = new Uint8Array(8);
+  return trial({
+    name: 'floor: device alone', work: z.overwrites,
+    setup: () => {
+      const dev = PmemDevice.create({ size: 1 << 30 });
+      for (let off = 0; off < z.overwriteFileBytes; off += chunk.length) dev.write(area + off, chunk);
+      dev.persist(area, z.overwriteFileBytes);
+      return dev;
+    },
+    run: (dev) => {
+      for (let i = 0; i < offsets.length; i++) {
+        const at = area + offsets[i]!;
+        dev.write(at, block);
+        dev.persist(at, block.length);
+        commit[0] = i; // a new value each time, as a commit word would have
+        dev.write(0, commit);
+        dev.persist(0, commit.length);
+      }
+    },
+    teardown: (dev) => dev.close(),
+  });
 }
 
 function runOn(target: FsTarget, w: Workload) {
@@ -163,7 +205,9 @@ async function main(): Promise<void> {
   for (const w of workloads(opts.quick ? QUICK : FULL)) {
     if (!selected(opts, w.title)) continue;
     const ratio = { ref: first, mode: 'ref/row', label: `${first} ÷ row` } as const;
-    report.add(await compare({ title: w.title, unit: w.unit, ratio }, targets.map((t) => runOn(t, w)), opts));
+    const trials = targets.map((t) => runOn(t, w));
+    if (w.floor !== undefined) trials.push(w.floor);
+    report.add(await compare({ title: w.title, unit: w.unit, ratio }, trials, opts));
   }
   report.finish();
 }
