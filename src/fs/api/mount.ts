@@ -24,7 +24,7 @@ import {
   BLOCK, FEAT_RO_COMPAT_KNOWN, FORMAT_VERSION, SB, decodeCommitWord, decodeRecord, decodeSuperblock,
   defaultLogBlocks, encodeRecord, encodeSlot, encodeSuperblock, type Item, type Superblock,
 } from '../format/index.js';
-import { type CheckpointImage, CheckpointStore, MetaLog } from '../log/index.js';
+import { type CheckpointImage, CheckpointStore, FaultSet, MetaLog } from '../log/index.js';
 import { FsCore, MetaState, ROOT_INO, newAttrs } from '../inode/index.js';
 
 export interface MkfsOptions {
@@ -73,7 +73,7 @@ export function mkfs(dev: PmemDevice, opts: MkfsOptions = {}): Superblock {
   dev.persist(0, BLOCK);
   const root = newAttrs(0o040755, opts.uid ?? 0, opts.gid ?? 0);
   root.nlink = 2;
-  const log = new MetaLog(dev, sb, { generation: 0, tail: 0 }, new Set());
+  const log = new MetaLog(dev, sb, { generation: 0, tail: 0 }, new FaultSet());
   log.append(encodeRecord([{ t: 'inode', ino: ROOT_INO, inode: root }], 0, 0, 'mkdir'));
   // COMMIT POINT (MetaLog.append): the device holds an empty filesystem.
   return sb;
@@ -91,7 +91,7 @@ export function mountCore(dev: PmemDevice, opts: MountCoreOptions = {}): FsCore 
 
   const space = new BlockSpace(sb.logStart + sb.logBlocks, sb.blockCount);
   space.initFree();
-  const faults = new Set(opts.faults ?? []);
+  const faults = new FaultSet(opts.faults);
   const meta = new MetaState(space, faults);
   const { image, blocks } = CheckpointStore.read(dev, word);
   for (const e of blocks) {

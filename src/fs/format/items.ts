@@ -136,7 +136,8 @@ export const OPCODES = [
   'fallocate', 'clone', 'dedupe', 'setattr', 'setxattr', 'removexattr', 'reclaim', 'mmap', 'defrag', 'copy',
 ] as const;
 export type Opcode = (typeof OPCODES)[number];
-const OPCODE_CODE: ReadonlyMap<string, number> = new Map(OPCODES.map((o, i) => [o, i]));
+/** Opcode -> its code. An object, not a Map: the commit of every write looks one up. */
+const OPCODE_CODE = Object.fromEntries(OPCODES.map((o, i) => [o, i])) as Readonly<Record<Opcode, number>>;
 
 const KINDS: readonly MapKind[] = ['mapped', 'unwritten', 'hole'];
 
@@ -358,7 +359,7 @@ export function encodeRecord(items: readonly Item[], generation: number, seq: nu
   v.setUint32(REC.generation, generation, true);
   v.setUint32(REC.length, total, true);
   v.setUint16(REC.itemCount, items.length, true);
-  v.setUint16(REC.opcode, OPCODE_CODE.get(opcode) ?? 0, true);
+  v.setUint16(REC.opcode, OPCODE_CODE[opcode] ?? 0, true);
   v.setUint32(REC.seq, seq, true);
   v.setUint32(REC.crc, 0, true);
   // The checksum is computed last, over every other byte of the record.

@@ -18,7 +18,7 @@ import { fsError } from '../../errno/index.js';
 import { LINE, type PmemDevice } from '../../pmem/index.js';
 import type { BlockSpace, Extent } from '../alloc/index.js';
 import { BLOCK, REC, RecordScratch, crc32c, encodeRecord, type Item, type Opcode, type Superblock } from '../format/index.js';
-import { CheckpointStore, MetaLog } from '../log/index.js';
+import { CheckpointStore, type FaultSet, MetaLog } from '../log/index.js';
 import { buildImage } from './image-writer.js';
 import type { Inode } from './inode.js';
 import { NO_GUARD, type MapGuard } from './map-guard.js';
@@ -30,7 +30,7 @@ export interface CoreParts {
   log: MetaLog;
   store: CheckpointStore;
   meta: MetaState;
-  faults: Set<string>;
+  faults: FaultSet;
   readOnly: boolean;
   /** Payload bytes of the checkpoint image mounted from. */
   checkpointBytes: number;
@@ -42,7 +42,7 @@ export class FsCore {
   readonly log: MetaLog;
   readonly store: CheckpointStore;
   readonly meta: MetaState;
-  readonly faults: Set<string>;
+  readonly faults: FaultSet;
   readonly readOnly: boolean;
   guard: MapGuard = NO_GUARD;
   /** Where each commit's record is framed (no allocation per operation). */

@@ -29,7 +29,7 @@
 import { IGET, fsError, isFsError, type FsError } from '../../errno/index.js';
 import type { BlockSpace, Extent } from '../alloc/index.js';
 import { decodeGroup, mapItem, type DiskInode, type Item } from '../format/index.js';
-import type { CheckpointImage } from '../log/index.js';
+import { type CheckpointImage, FaultSet } from '../log/index.js';
 import { Inode } from './inode.js';
 
 export const ROOT_INO = 1;
@@ -45,7 +45,7 @@ export class MetaState {
   readonly orphans = new Set<number>();
   readonly space: BlockSpace;
   /** Injected bugs (crash campaigns only; empty in normal use). */
-  readonly faults: ReadonlySet<string>;
+  readonly faults: FaultSet;
   private freeInos: number[] = [];
   private nextIno = ROOT_INO + 1;
   /** The checkpoint image unloaded inodes live in, and the state of each of its index entries. */
@@ -57,7 +57,7 @@ export class MetaState {
   /** Groups read and decoded since mount (tests, diagnostics). */
   groupsLoaded = 0;
 
-  constructor(space: BlockSpace, faults: ReadonlySet<string> = new Set()) {
+  constructor(space: BlockSpace, faults: FaultSet = new FaultSet()) {
     this.space = space;
     this.faults = faults;
   }

@@ -16,11 +16,12 @@
  * A crash before 5 leaves the commit word at the old tail: recovery ignores the record and the
  * data blocks, which are free in the recovered state. A crash after 5 replays it in full.
  *
- * Fault injection (crash campaigns' `--inject`) reaches here through `faults`: a Set of names
- * that is empty in normal use, so each check costs one Set lookup on the commit path.
+ * Fault injection (crash campaigns' `--inject`) reaches here through `faults` (faults.ts: a
+ * check costs one field load when nothing is injected).
  */
 import type { PmemDevice } from '../../pmem/index.js';
 import { BLOCK, SB, encodeCommitWord, type CommitWord, type Superblock } from '../format/index.js';
+import type { FaultSet } from './faults.js';
 
 export type LogFault = 'no-fence-before-commit' | 'split-tail-update';
 
@@ -31,10 +32,10 @@ export class MetaLog {
   generation: number;
   tail: number;
   seq = 0;
-  readonly faults: Set<string>;
+  readonly faults: FaultSet;
   private readonly wordBuf = new Uint8Array(8);
 
-  constructor(dev: PmemDevice, sb: Superblock, word: CommitWord, faults: Set<string>) {
+  constructor(dev: PmemDevice, sb: Superblock, word: CommitWord, faults: FaultSet) {
     this.dev = dev;
     this.start = sb.logStart * BLOCK;
     this.capacity = sb.logBlocks * BLOCK;
