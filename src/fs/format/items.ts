@@ -354,7 +354,9 @@ export function encodeRecord(items: readonly Item[], generation: number, seq: nu
   }
   let pos = RECORD_HEADER;
   for (const it of items) pos = encodeItem(v, bytes, pos, it);
-  bytes.fill(0, pos, total); // the alignment padding (a reused scratch holds old bytes there)
+  // The alignment padding (a reused scratch holds old bytes there): under 8 bytes, so a loop,
+  // not fill() (a C++ builtin behind a runtime call, however short the range).
+  for (let i = pos; i < total; i++) bytes[i] = 0;
   v.setUint32(REC.magic, RECORD_MAGIC, true);
   v.setUint32(REC.generation, generation, true);
   v.setUint32(REC.length, total, true);
