@@ -82,6 +82,47 @@ describe('ExtentMap', () => {
     }
   });
 
+  it('re-mapping exactly one extent (a same-size overwrite) merges with either neighbour, both or none', () => {
+    for (const seed of [4, 5]) {
+      const r = prng(seed);
+      const map = new ExtentMap();
+      const model: Cell[] = [];
+      // 400 one-block extents, none contiguous with another: seven leaves.
+      for (let b = 0; b < 400; b++) {
+        map.set(b, 1, 10_000 + 3 * b, 'mapped');
+        model[b] = { pblk: 10_000 + 3 * b, kind: 'mapped' };
+      }
+      let fresh = 50_000;
+      for (let step = 0; step < 1500; step++) {
+        const ex = map.extents();
+        const k = r.int(ex.length);
+        const e = ex[k]!;
+        const left = ex[k - 1];
+        const right = ex[k + 1];
+        const how = r.int(4);
+        let pblk: number;
+        if (how === 0 && left !== undefined && left.lblk + left.count === e.lblk) pblk = left.pblk + left.count; // joins the left one
+        else if (how === 1 && right !== undefined && e.lblk + e.count === right.lblk) pblk = right.pblk - e.count; // joins the right one
+        else pblk = (fresh += e.count + 1);
+        const kind: ExtentKind = r.int(8) === 0 ? 'unwritten' : 'mapped';
+        const displaced = map.set(e.lblk, e.count, pblk, kind);
+        expect(displaced).toEqual([{ pblk: e.pblk, count: e.count }]);
+        for (let b = 0; b < e.count; b++) model[e.lblk + b] = { pblk: pblk + b, kind };
+        if (step % 25 === 0) check(map, model);
+        // Now and then split an extent again, so there is always something to join.
+        if (r.int(3) === 0) {
+          const f = map.extents()[r.int(map.count)]!;
+          if (f.count > 1) {
+            const at = f.lblk + 1 + r.int(f.count - 1);
+            map.set(at, 1, (fresh += 2), 'mapped');
+            model[at] = { pblk: fresh, kind: 'mapped' };
+          }
+        }
+      }
+      check(map, model);
+    }
+  });
+
   it('a file fragmented block by block keeps lookups and sets cheap (16K extents)', () => {
     const map = new ExtentMap();
     for (let b = 0; b < 16384; b++) map.set(b, 1, 100_000 + 2 * b, 'mapped');

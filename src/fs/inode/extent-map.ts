@@ -168,6 +168,7 @@ export class ExtentMap {
       const elb = leaf[b + L]!;
       if (elb >= end) break;
       const ec = leaf[b + C]!;
+      if (elb === lblk && ec === count && kind !== 'hole') return this.replaceAt(li, i, pblk, kind, displaced);
       if (elb + ec > end) {
         const d = end - elb;
         displaced.push({ pblk: leaf[b + P]!, count: d });
@@ -206,6 +207,40 @@ export class ExtentMap {
     // (Nothing before it can merge with it now: that was the case just above.)
     this.insertAt(li, i, lblk, count, pblk, k);
     this.mergeNext(this.pl, this.pi);
+    return displaced;
+  }
+
+  /**
+   * set() of exactly the range of the extent at (li, i): a same-size overwrite, such as every
+   * random 4 KiB overwrite of a fragmented copy-on-write file. The extent takes the new mapping
+   * in place, where removing it and inserting the new one shifted the rest of its leaf down and
+   * back up; then it merges with a neighbour if it has become contiguous with one.
+   */
+  private replaceAt(li: number, i: number, pblk: number, kind: ExtentKind, displaced: Array<{ pblk: number; count: number }>): Array<{ pblk: number; count: number }> {
+    const leaf = this.leaves[li]!;
+    const b = i * S;
+    const lblk = leaf[b + L]!;
+    const count = leaf[b + C]!;
+    const k = kind === 'mapped' ? 0 : 1;
+    displaced.push({ pblk: leaf[b + P]!, count });
+    leaf[b + P] = pblk;
+    leaf[b + K] = k;
+    this.version++;
+    this.prevPos(li, i);
+    if (this.ql >= 0) {
+      const ql = this.ql;
+      const qi = this.qi;
+      const pleaf = this.leaves[ql]!;
+      const pb = qi * S;
+      const pc = pleaf[pb + C]!;
+      if (pleaf[pb + K] === k && pleaf[pb + L]! + pc === lblk && pleaf[pb + P]! + pc === pblk) {
+        pleaf[pb + C] = pc + count;
+        this.removeAt(li, i); // (an emptied leaf goes, after ql's: (ql, qi) still names the grown extent)
+        this.mergeNext(ql, qi);
+        return displaced;
+      }
+    }
+    this.mergeNext(li, i);
     return displaced;
   }
 
