@@ -13,7 +13,8 @@
  * Representation: the sorted extents cut into leaves of at most LEAF_MAX (a one-level B-tree).
  * A random overwrite of a copy-on-write file splits an extent per write, so a fragmented file
  * has tens of thousands of extents; in one flat array every set() paid an O(n) splice. Now set()
- * touches one leaf plus a binary search over the leaves' first blocks.
+ * touches one leaf plus a binary search over the leaves' first blocks, and a set() of exactly
+ * one extent's range (the steady state of random overwrites) rewrites that extent in place.
  * A leaf is one plain number array of (lblk, count, pblk, kind) quadruples, which V8 stores
  * unboxed and contiguous; the leaves' first lblks are a number array of their own. A search is
  * then two binary searches over flat numbers: with an object per extent it chased three or four
