@@ -23,10 +23,11 @@
  * unless such a kept peek may still read them.
  *
  * With an image file as its source the memory loads each 1 MiB region on first touch, so
- * opening a 4 GiB image reads nothing up front. The per-region `loaded` and `dirty` flags live in shared memory too, so a worker thread that received the
- * memory via share() agrees on them; loading is claimed with a compare-and-swap, and a thread
- * that finds a region LOADING waits for the loader (a failed load puts the region back to
- * not-loaded, so nobody waits forever).
+ * opening a 4 GiB image reads nothing up front. The per-region `loaded` and `dirty` flags live
+ * in shared memory too, so a worker thread that received the memory via share() agrees on
+ * them; loading is claimed with a compare-and-swap, and a thread that finds a region LOADING
+ * waits for the loader (a failed load puts the region back to not-loaded, so nobody waits
+ * forever).
  *
  * When the device closes its image, detachSource() keeps a read-only descriptor only if live
  * snapshots (crash states, trace bases) may still read regions that were never loaded.
@@ -97,25 +98,28 @@ export class ChunkedMemory implements Memory {
   /** Live copy-before-write snapshots (crash states, trace bases). */
   private readonly snapshots = new SnapshotSet();
   /**
-   * Per chunk, the 64 KiB grains written so far; null once the memory has escaped (or for a
-   * worker's handle onto another thread's memory): then close() does not pool it.
+   * Per chunk, the 64 KiB grains written so far; null for shared memory (published, shared
+   * from the start, or a worker's handle onto another thread's memory): close() pools only
+   * memory that has it.
    */
   private touched: Array<Uint8Array | null> | null;
 
-  /** A worker's handle onto another thread's (published) memory. */
-  constructor(handle: SharedMemoryHandle);
-  /** Own memory (allocate()): private chunks, or shared ones. */
-  constructor(handle: { size: number; chunks: Array<ArrayBuffer | SharedArrayBuffer>; flags: SharedArrayBuffer; fd: number | null }, own: true);
-  constructor(handle: { size: number; chunks: Array<ArrayBuffer | SharedArrayBuffer>; flags: SharedArrayBuffer; fd: number | null }, own = false) {
+  /**
+   * Own memory from allocate() (private chunks, or shared ones), or a worker's handle onto
+   * another thread's published memory (shared chunks).
+   */
+  constructor(handle: { size: number; chunks: Array<ArrayBuffer | SharedArrayBuffer>; flags: SharedArrayBuffer; fd: number | null }) {
     this.size = handle.size;
     this.chunks = handle.chunks.map((b) => new Uint8Array(b));
     this.shared = handle.chunks.every((b) => b instanceof SharedArrayBuffer);
     this.flags = new Int32Array(handle.flags);
     this.fd = handle.fd;
     this.lazy = handle.fd !== null;
-    // Per-chunk records are made on a chunk's first write: opening a 4 GiB image to read one
-    // block should not allocate (and fault in) a record for every chunk.
-    this.touched = own ? this.chunks.map(() => null) : null;
+    // Only private memory is ever pooled, so only it records what it wrote: shared memory
+    // (a worker's handle, or `shared: true`) is as escaped as a published one. Per-chunk
+    // records are made on a chunk's first write: opening a 4 GiB image to read one block
+    // should not allocate (and fault in) a record for every chunk.
+    this.touched = this.shared ? null : this.chunks.map(() => null);
   }
 
   /**
@@ -132,7 +136,7 @@ export class ChunkedMemory implements Memory {
     const flags = new SharedArrayBuffer(4 * regions);
     // With no source, everything is already "loaded" (zero).
     if (fd === null) new Int32Array(flags).fill(LOADED);
-    return new ChunkedMemory({ size, chunks, flags, fd }, true);
+    return new ChunkedMemory({ size, chunks, flags, fd });
   }
 
   handle(): SharedMemoryHandle {
@@ -252,11 +256,10 @@ export class ChunkedMemory implements Memory {
   close(): void {
     const touched = this.touched;
     this.touched = null;
-    if (touched === null || this.shared) return;
+    if (touched === null) return;
     this.snapshots.prune();
     if (this.snapshots.live) return;
-    // Private chunks only: a published memory has escaped (touched is null from then on), and
-    // one shared from the start is not pooled.
+    // Private chunks only: touched is null for shared memory, published or shared from the start.
     this.chunks.forEach((c, i) => pool.give(c.buffer as ArrayBuffer, touched[i] ?? null, 1 << GRAIN_SHIFT));
     // A use after close now fails loudly instead of writing into the next device's memory.
     this.chunks.length = 0;
