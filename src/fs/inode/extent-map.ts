@@ -46,6 +46,15 @@ const K = 3;
 const KINDS: readonly ExtentKind[] = ['mapped', 'unwritten'];
 const LEAF_MAX = 64;
 
+/**
+ * True when the extent at leaf[b..] ends, logically and physically, exactly where an extent of
+ * kind k starting at (lblk, pblk) begins: the two are one extent (the map's merge rule).
+ */
+function endsAt(leaf: readonly number[], b: number, lblk: number, pblk: number, k: number): boolean {
+  const c = leaf[b + C]!;
+  return leaf[b + K] === k && leaf[b + L]! + c === lblk && leaf[b + P]! + c === pblk;
+}
+
 export class ExtentMap {
   /** Consecutive runs of the sorted extents, S numbers per extent; no leaf is empty. */
   private leaves: number[][] = [];
@@ -198,7 +207,7 @@ export class ExtentMap {
     if (i > 0) {
       const leaf = this.leaves[li]!;
       const b = (i - 1) * S;
-      if (leaf[b + K] === k && leaf[b + L]! + leaf[b + C]! === lblk && leaf[b + P]! + leaf[b + C]! === pblk) {
+      if (endsAt(leaf, b, lblk, pblk, k)) {
         leaf[b + C] = leaf[b + C]! + count;
         this.nblocks += count;
         this.mergeNext(li, i - 1);
@@ -233,9 +242,8 @@ export class ExtentMap {
       const qi = this.qi;
       const pleaf = this.leaves[ql]!;
       const pb = qi * S;
-      const pc = pleaf[pb + C]!;
-      if (pleaf[pb + K] === k && pleaf[pb + L]! + pc === lblk && pleaf[pb + P]! + pc === pblk) {
-        pleaf[pb + C] = pc + count;
+      if (endsAt(pleaf, pb, lblk, pblk, k)) {
+        pleaf[pb + C] = pleaf[pb + C]! + count;
         this.removeAt(li, i); // (an emptied leaf goes, after ql's: (ql, qi) still names the grown extent)
         this.mergeNext(ql, qi);
         return displaced;
@@ -407,9 +415,8 @@ export class ExtentMap {
     const nleaf = this.leaves[nl];
     if (nleaf === undefined) return;
     const nb = ni * S;
-    const c = leaf[b + C]!;
-    if (nleaf[nb + K] !== leaf[b + K] || leaf[b + L]! + c !== nleaf[nb + L] || leaf[b + P]! + c !== nleaf[nb + P]) return;
-    leaf[b + C] = c + nleaf[nb + C]!;
+    if (!endsAt(leaf, b, nleaf[nb + L]!, nleaf[nb + P]!, nleaf[nb + K]!)) return;
+    leaf[b + C] = leaf[b + C]! + nleaf[nb + C]!;
     this.removeAt(nl, ni);
   }
 }
