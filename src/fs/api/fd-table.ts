@@ -8,6 +8,7 @@
 import { fsError } from '../../errno/index.js';
 import type { Inode } from '../inode/index.js';
 import type { OpenMode } from './open-flags.js';
+import { validateFd } from './validate.js';
 
 export interface OpenFile {
   fd: number;
@@ -33,10 +34,16 @@ export class FdTable {
     return f;
   }
 
+  /**
+   * The open file `fd` names. Not a descriptor at all (a string, -1, 1.5) is node:fs's argument
+   * error; checked only on a miss, so an open descriptor's lookup costs nothing more.
+   */
   get(fd: number, syscall: string): OpenFile {
-    const f = typeof fd === 'number' ? this.files.get(fd) : undefined;
-    if (f === undefined) throw fsError('EBADF', syscall);
-    return f;
+    const f = this.files.get(fd);
+    if (f !== undefined) return f;
+    validateFd(fd);
+    // -0 names descriptor 0, which is never open here.
+    throw fsError('EBADF', syscall);
   }
 
   /** Removes the entry; returns the inode it held (the caller frees it if it was an orphan). */

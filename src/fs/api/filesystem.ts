@@ -4,13 +4,13 @@
  * (storage-ops.ts adds fallocate, clone, dedupe, fiemap, xattrs, statfs).
  *
  * Every mutating call is one transaction (fs/inode/txn.ts): atomic and durable when it returns.
- * Errors are FsError with node's `code`, `errno`, `syscall`, `path`, `dest`.
+ * Errors are FsError with node's `code`, `errno`, `syscall`, `path`, `dest`; a wrong argument is
+ * node:fs's TypeError or RangeError (validate.ts), checked first, in node's order.
  * The class is a thin shell: resolution in fs/dir, data in fs/inode; this file maps node:fs
  * arguments onto them.
  */
 import { constants } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { fsError, isFsError, reframe } from '../../errno/index.js';
+import { fsError, invalidArgType, invalidArgValue, isArgError, isFsError, outOfRange, reframe } from '../../errno/index.js';
 import {
   type FsCore, type Inode, type MapChange, type Txn, beforeAll, cloneData, readData, transact, truncateData, writeData, S_IFMT, now,
 } from '../inode/index.js';
@@ -19,6 +19,9 @@ import { FdTable, type OpenFile } from './fd-table.js';
 import { parseFlags, type OpenMode } from './open-flags.js';
 import { type FsPromises, promisesOf } from './promises.js';
 import { BigIntStats, Dirent, Stats } from './stats.js';
+import {
+  accessMode, optionsOf, parseFileMode, toUnixSeconds, validateBoolean, validateBuffer, validateData, validateFd, validateInt32, validateInteger, validatePath,
+} from './validate.js';
 
 export type PathLike = string;
 export type Encoding = BufferEncoding | 'buffer' | null | undefined;
@@ -36,10 +39,8 @@ type RealpathFn = {
 type RealpathSync = RealpathFn & { native: RealpathFn };
 
 /** The encoding a name-returning call (readdir, readlink, realpath) was asked for. */
-function nameEncoding(options: unknown, syscall: string): Encoding {
-  const e = typeof options === 'object' && options !== null ? (options as { encoding?: unknown }).encoding : options;
-  if (e === undefined || e === null || e === 'buffer' || (typeof e === 'string' && Buffer.isEncoding(e))) return e as Encoding;
-  throw fsError('EINVAL', syscall, { detail: `unknown encoding: ${String(e)}` });
+function nameEncoding(options: unknown): Encoding {
+  return optionsOf<{ encoding: Encoding }>(options).encoding;
 }
 
 /** A name (UTF-8 inside) as the caller's encoding asks: a string, or its bytes for 'buffer'. */
@@ -88,8 +89,9 @@ export class FilesystemBase {
   // --- descriptors -------------------------------------------------------------------------
 
   openSync(path: PathLike, flags: string | number = 'r', mode: number | string = 0o666): number {
+    path = validatePath(path);
     const m = parseFlags(flags, 'open', path);
-    const perm = parseMode(mode, 0o666, 'open');
+    const perm = parseFileMode(mode, 'mode', 0o666);
     const l = this.openTarget(path, m);
     // A created inode exists in the state once its commit is applied: look it up by number.
     const file = l.inode ?? this.core.get(transact(this.core, 'create', 'open', (t) => createNode(t, l.parent, l.name, 'file', perm, this.creds, path).ino))!;
@@ -129,27 +131,37 @@ export class FilesystemBase {
   }
 
   readSync(fd: number, buffer: Uint8Array, offsetOrOpts?: number | { offset?: number; length?: number; position?: number | bigint | null }, length?: number, position?: number | bigint | null): number {
-    const f = this.fds.get(fd, 'read');
-    if (!f.mode.read) throw fsError('EBADF', 'read');
-    if (f.inode.isDir) throw fsError('EISDIR', 'read');
-    // Both call forms without an options object per read, as in writeSync.
-    let off: number | undefined;
-    let len: number | undefined;
-    let p: number | bigint | null | undefined;
-    if (typeof offsetOrOpts === 'object' && offsetOrOpts !== null) {
-      off = offsetOrOpts.offset;
-      len = offsetOrOpts.length;
-      p = offsetOrOpts.position;
+    // node:fs's checks, in its order: fd, buffer, offset, length, position; then the call's own.
+    validateFd(fd);
+    validateBuffer(buffer);
+    // Both call forms without an options object per read, as in writeSync. Three arguments
+    // (or an object) is the options form, as in node:fs.
+    let off: unknown;
+    let len: unknown;
+    let p: unknown;
+    if (arguments.length <= 3 || typeof offsetOrOpts === 'object') {
+      if (offsetOrOpts !== undefined && offsetOrOpts !== null && typeof offsetOrOpts !== 'object') throw invalidOptions(offsetOrOpts);
+      off = offsetOrOpts?.offset ?? 0;
+      len = offsetOrOpts?.length ?? buffer.byteLength - (off as number);
+      p = offsetOrOpts?.position;
     } else {
       off = offsetOrOpts;
       len = length;
       p = position;
     }
-    off ??= 0;
-    len ??= buffer.byteLength - off;
-    if (off < 0 || len < 0 || off + len > buffer.byteLength) throw fsError('EINVAL', 'read', { detail: 'offset/length outside the buffer' });
-    const pos = p === null || p === undefined || p === -1 || p === -1n ? null : Number(p);
-    if (pos !== null && !(Number.isInteger(pos) && pos >= 0)) throw fsError('EINVAL', 'read', { detail: 'position must be a non-negative integer, -1 or null' });
+    off = off === undefined ? 0 : validateInteger(off, 'offset', 0);
+    const n = (len as number) | 0; // node:fs's `length |= 0`
+    if (n === 0) return 0;
+    if (buffer.byteLength === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
+    readRange(off as number, n, buffer.byteLength);
+    const pos = readPosition(p);
+    const f = this.fds.get(fd, 'read');
+    if (!f.mode.read) throw fsError('EBADF', 'read');
+    if (f.inode.isDir) throw fsError('EISDIR', 'read');
+    return this.readAt(f, buffer, off as number, n, pos);
+  }
+
+  private readAt(f: OpenFile, buffer: ArrayBufferView, off: number, len: number, pos: number | null): number {
     // The caller's own Uint8Array when it is read into whole (a view per read is garbage).
     const target = off === 0 && len === buffer.byteLength && buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer.buffer, buffer.byteOffset + off, len);
     const n = readData(this.core, f.inode, target, pos ?? f.position);
@@ -161,35 +173,39 @@ export class FilesystemBase {
     fd: number, data: DataLike | ArrayBufferView, offsetOrOpts?: number | bigint | null | { offset?: number; length?: number; position?: number | bigint | null },
     lengthOrEncoding?: number | BufferEncoding, position?: number | bigint | null,
   ): number {
-    const f = this.fds.get(fd, 'write');
-    if (!f.mode.write) throw fsError('EBADF', 'write');
+    // node:fs's checks, in its order: fd, data, offset, length; then the call's own.
+    validateFd(fd);
     let bytes: Uint8Array;
     let pos: number | null;
     if (typeof data === 'string') {
-      bytes = Buffer.from(data, typeof lengthOrEncoding === 'string' ? lengthOrEncoding : 'utf8');
+      // An unknown encoding is utf8 here, as in node:fs's binding.
+      bytes = Buffer.from(data, typeof lengthOrEncoding === 'string' && Buffer.isEncoding(lengthOrEncoding) ? lengthOrEncoding : 'utf8');
       pos = writePosition(offsetOrOpts);
     } else {
-      checkData(data, 'write');
+      validateData(data, 'buffer');
       // Both call forms without an options object per write (this is the hot path).
-      let off: number | undefined;
-      let len: number | undefined;
+      let off: unknown;
+      let len: unknown;
       let p: unknown;
       if (typeof offsetOrOpts === 'object' && offsetOrOpts !== null) {
         off = offsetOrOpts.offset;
         len = offsetOrOpts.length;
         p = offsetOrOpts.position;
       } else {
-        off = typeof offsetOrOpts === 'number' ? offsetOrOpts : undefined;
-        len = typeof lengthOrEncoding === 'number' ? lengthOrEncoding : undefined;
+        off = offsetOrOpts;
+        len = lengthOrEncoding;
         p = position;
       }
-      off ??= 0;
-      len ??= data.byteLength - off;
-      if (off < 0 || len < 0 || off + len > data.byteLength) throw fsError('EINVAL', 'write', { detail: 'offset/length outside the buffer' });
+      off = off === undefined || off === null ? 0 : validateInteger(off, 'offset', 0);
+      const o = off as number;
+      const l = typeof len === 'number' ? len : data.byteLength - o;
+      writeRange(o, l, data.byteLength);
       // The caller's own Uint8Array when it is written whole (a view per write is garbage).
-      bytes = off === 0 && len === data.byteLength && data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset + off, len);
+      bytes = o === 0 && l === data.byteLength && data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset + o, l);
       pos = writePosition(p);
     }
+    const f = this.fds.get(fd, 'write');
+    if (!f.mode.write) throw fsError('EBADF', 'write');
     return this.writeAt(f, bytes, pos);
   }
 
@@ -217,19 +233,24 @@ export class FilesystemBase {
   }
 
   ftruncateSync(fd: number, len = 0): void {
+    validateFd(fd);
+    validateInteger(len, 'len');
     const f = this.fds.get(fd, 'ftruncate');
     if (!f.mode.write) throw fsError('EINVAL', 'ftruncate');
     this.truncateInode(f.inode, len, 'ftruncate', f.path);
   }
 
-  truncateSync(path: PathLike, len = 0): void {
+  /** As node:fs: a number is a descriptor; the length is checked after the path is opened. */
+  truncateSync(path: PathLike | number, len = 0): void {
+    if (typeof path === 'number') return this.ftruncateSync(path, len);
+    path = validatePath(path);
     const inode = this.need(path, true, 'open');
     if (inode.isDir) throw fsError('EISDIR', 'open', { path });
+    validateInteger(len, 'len');
     this.truncateInode(inode, len, 'ftruncate', path);
   }
 
   protected truncateInode(inode: Inode, len: number, syscall: string, path: string): void {
-    if (!Number.isSafeInteger(len)) throw fsError('EINVAL', syscall, { path });
     if (inode.type !== 'file') throw fsError('EINVAL', syscall, { path });
     // node:fs truncates to 0 for a negative length.
     transact(this.core, 'truncate', syscall, (t) => truncateData(t, inode, Math.max(0, len), path));
@@ -239,6 +260,7 @@ export class FilesystemBase {
   fstatSync(fd: number, opts: { bigint: true }): BigIntStats;
   fstatSync(fd: number, opts?: { bigint?: boolean }): Stats | BigIntStats;
   fstatSync(fd: number, opts?: { bigint?: boolean }): Stats | BigIntStats {
+    validateFd(fd);
     const st = this.stat(this.fds.get(fd, 'fstat').inode);
     return opts?.bigint === true ? new BigIntStats(st) : st;
   }
@@ -246,13 +268,15 @@ export class FilesystemBase {
   // --- whole files -------------------------------------------------------------------------
 
   readFileSync(path: PathLike | number, options?: Encoding | { encoding?: Encoding; flag?: string }): Buffer | string {
-    const enc = typeof options === 'object' && options !== null ? options.encoding : options;
-    const fd = typeof path === 'number' ? path : this.openSync(path, typeof options === 'object' && options?.flag !== undefined ? options.flag : 'r');
+    const o = optionsOf<{ encoding: Encoding; flag: string }>(options);
+    const enc = o.encoding;
+    const fd = typeof path === 'number' ? path : this.openSync(path, o.flag ?? 'r');
     try {
       const f = this.fds.get(fd, 'read');
+      if (!f.mode.read) throw fsError('EBADF', 'read');
       if (f.inode.isDir) throw fsError('EISDIR', 'read');
       const buf = Buffer.allocUnsafe(Math.max(0, f.inode.attrs.size - (typeof path === 'number' ? f.position : 0)));
-      const n = this.readSync(fd, buf, 0, buf.length, typeof path === 'number' ? null : 0);
+      const n = this.readAt(f, buf, 0, buf.length, typeof path === 'number' ? null : 0);
       const out = n === buf.length ? buf : buf.subarray(0, n);
       return enc === undefined || enc === null || enc === 'buffer' ? out : out.toString(enc);
     } finally {
@@ -273,16 +297,18 @@ export class FilesystemBase {
    * written by a single commit, so after a crash it holds its old contents or its new ones.
    */
   private putFile(path: PathLike | number, data: DataLike, options: Encoding | { encoding?: Encoding; flag?: string; mode?: number | string } | undefined, flag: string): void {
-    const o = typeof options === 'object' && options !== null ? options : { encoding: options };
+    // node:fs's order: options, data, then open's checks (path, flags, mode).
+    const o = optionsOf<{ encoding: Encoding; flag: string; mode: number | string }>(options);
     const enc = o.encoding === null || o.encoding === undefined || o.encoding === 'buffer' ? 'utf8' : o.encoding;
-    if (typeof data !== 'string') checkData(data, 'write');
+    validateData(data, 'data');
     const bytes = typeof data === 'string' ? Buffer.from(data, enc) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (typeof path === 'number') {
       this.writeAt(this.fds.get(path, 'write'), bytes, null);
       return;
     }
-    const m = parseFlags('flag' in o && o.flag !== undefined ? o.flag : flag, 'open', path);
-    const perm = parseMode('mode' in o ? o.mode : undefined, 0o666, 'open');
+    path = validatePath(path);
+    const m = parseFlags(o.flag ?? flag, 'open', path);
+    const perm = parseFileMode(o.mode, 'mode', 0o666);
     const l = this.openTarget(path, m);
     if (l.inode?.isDir === true) throw fsError('EISDIR', 'open', { path });
     if (!m.write) throw fsError('EBADF', 'write');
@@ -295,7 +321,10 @@ export class FilesystemBase {
   }
 
   copyFileSync(src: PathLike, dest: PathLike, mode = 0): void {
-    this.bothPaths('copyfile', src, dest, () => this.copyFile(src, dest, mode));
+    src = validatePath(src, 'src');
+    dest = validatePath(dest, 'dest');
+    const m = accessMode(mode, 0);
+    this.bothPaths('copyfile', src, dest, () => this.copyFile(src, dest, m));
   }
 
   private copyFile(src: PathLike, dest: PathLike, mode: number): void {
@@ -340,7 +369,7 @@ export class FilesystemBase {
     try {
       return this.resolve(path, true, 'stat').inode !== null;
     } catch (e) {
-      if (isFsError(e)) return false;
+      if (isFsError(e) || isArgError(e)) return false;
       throw e;
     }
   }
@@ -360,6 +389,7 @@ export class FilesystemBase {
   }
 
   private statOf(path: PathLike, follow: boolean, syscall: string, opts?: StatOptions): Stats | BigIntStats | undefined {
+    path = validatePath(path);
     try {
       const st = this.stat(this.need(path, follow, syscall));
       return opts?.bigint === true ? new BigIntStats(st) : st;
@@ -375,8 +405,10 @@ export class FilesystemBase {
   readdirSync(path: PathLike, options: { withFileTypes: true; encoding: 'buffer'; recursive?: boolean }): Array<Dirent<Buffer>>;
   readdirSync(path: PathLike, options?: ReaddirOptions): string[] | Buffer[] | Array<Dirent<string | Buffer>>;
   readdirSync(path: PathLike, options?: ReaddirOptions): string[] | Buffer[] | Array<Dirent<string | Buffer>> {
-    const o = typeof options === 'object' && options !== null ? options : {};
-    const encoding = nameEncoding(options, 'scandir');
+    const o = optionsOf<{ withFileTypes: boolean; encoding: Encoding; recursive: boolean }>(options);
+    const encoding = o.encoding;
+    path = validatePath(path);
+    if (o.recursive !== undefined && o.recursive !== null) validateBoolean(o.recursive, 'options.recursive');
     const dir = this.need(path, true, 'scandir');
     if (!dir.isDir) throw fsError('ENOTDIR', 'scandir', { path });
     const out: Array<string | Buffer | Dirent<string | Buffer>> = [];
@@ -401,8 +433,10 @@ export class FilesystemBase {
   }
 
   mkdirSync(path: PathLike, options?: number | string | { recursive?: boolean; mode?: number | string }): string | undefined {
-    const o = typeof options === 'number' || typeof options === 'string' ? { mode: options } : options ?? {};
-    const mode = parseMode(o.mode, 0o777, 'mkdir');
+    const o = typeof options === 'number' || typeof options === 'string' ? { mode: options } : typeof options === 'object' && options !== null ? options : {};
+    const mode = parseFileMode(o.mode, 'mode', 0o777);
+    path = validatePath(path);
+    if (o.recursive !== undefined) validateBoolean(o.recursive, 'options.recursive');
     if (o.recursive !== true) {
       // The last component is not followed: mkdir over a symlink (even a dangling one) is EEXIST.
       const l = this.resolve(path, 'parent', 'mkdir');
@@ -439,6 +473,8 @@ export class FilesystemBase {
   }
 
   rmdirSync(path: PathLike, options?: { recursive?: boolean }): void {
+    path = validatePath(path);
+    if (options?.recursive !== undefined) validateBoolean(options.recursive, 'options.recursive');
     if (options?.recursive === true) return this.rmSync(path, { recursive: true });
     const l = this.resolve(path, 'parent', 'rmdir');
     if (l.inode === null) throw fsError('ENOENT', 'rmdir', { path });
@@ -447,6 +483,12 @@ export class FilesystemBase {
   }
 
   rmSync(path: PathLike, options?: { recursive?: boolean; force?: boolean }): void {
+    path = validatePath(path);
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
+      if (options.force !== undefined) validateBoolean(options.force, 'options.force');
+      if (options.recursive !== undefined) validateBoolean(options.recursive, 'options.recursive');
+    }
     let l: Lookup;
     try {
       l = this.resolve(path, false, 'rm');
@@ -470,6 +512,7 @@ export class FilesystemBase {
   }
 
   unlinkSync(path: PathLike): void {
+    path = validatePath(path);
     const l = this.resolve(path, 'parent', 'unlink');
     if (l.inode === null) throw fsError('ENOENT', 'unlink', { path });
     if (l.trailingSlash && !l.inode.isDir) throw fsError('ENOTDIR', 'unlink', { path });
@@ -478,6 +521,8 @@ export class FilesystemBase {
   }
 
   renameSync(oldPath: PathLike, newPath: PathLike): void {
+    oldPath = validatePath(oldPath, 'oldPath');
+    newPath = validatePath(newPath, 'newPath');
     this.bothPaths('rename', oldPath, newPath, () => this.rename(oldPath, newPath));
   }
 
@@ -498,6 +543,8 @@ export class FilesystemBase {
   }
 
   linkSync(existingPath: PathLike, newPath: PathLike): void {
+    existingPath = validatePath(existingPath, 'existingPath');
+    newPath = validatePath(newPath, 'newPath');
     this.bothPaths('link', existingPath, newPath, () => {
       const src = this.resolve(existingPath, false, 'link');
       if (src.inode === null) throw fsError('ENOENT', 'link', { path: existingPath, dest: newPath });
@@ -509,10 +556,12 @@ export class FilesystemBase {
   }
 
   symlinkSync(target: PathLike, path: PathLike): void {
+    target = validatePath(target, 'target');
+    path = validatePath(path);
     this.bothPaths('symlink', target, path, () => {
       const l = this.resolve(path, 'parent', 'symlink');
       if (l.inode !== null) throw fsError('EEXIST', 'symlink', { path: target, dest: path });
-      if (typeof target !== 'string' || target === '' || l.trailingSlash) throw fsError('ENOENT', 'symlink', { path: target, dest: path });
+      if (target === '' || l.trailingSlash) throw fsError('ENOENT', 'symlink', { path: target, dest: path });
       transact(this.core, 'symlink', 'symlink', (t) => createNode(t, l.parent, l.name, 'symlink', 0o777, this.creds, path, target));
     });
   }
@@ -521,7 +570,8 @@ export class FilesystemBase {
   readlinkSync(path: PathLike, options: 'buffer' | { encoding: 'buffer' }): Buffer;
   readlinkSync(path: PathLike, options?: Encoding | { encoding?: Encoding }): string | Buffer;
   readlinkSync(path: PathLike, options?: Encoding | { encoding?: Encoding }): string | Buffer {
-    const encoding = nameEncoding(options, 'readlink');
+    const encoding = nameEncoding(options);
+    path = validatePath(path, 'oldPath'); // sic: node:fs names readlink's path so
     const inode = this.need(path, false, 'readlink');
     if (inode.type !== 'symlink') throw fsError('EINVAL', 'readlink', { path });
     return encodeName(inode.target, encoding);
@@ -530,8 +580,8 @@ export class FilesystemBase {
   /** node:fs's realpathSync, and realpathSync.native (the same answer: there is one resolver). */
   readonly realpathSync: RealpathSync = ((): RealpathSync => {
     const fn = (path: PathLike, options?: Encoding | { encoding?: Encoding }): string | Buffer => {
-      const encoding = nameEncoding(options, 'realpath'); // options first, as node:fs checks them
-      return encodeName(this.realpath(path), encoding);
+      const encoding = nameEncoding(options); // options first, as node:fs checks them
+      return encodeName(this.realpath(validatePath(path)), encoding);
     };
     return Object.assign(fn, { native: fn }) as RealpathSync;
   })();
@@ -545,6 +595,8 @@ export class FilesystemBase {
   }
 
   accessSync(path: PathLike, mode = 0): void {
+    path = validatePath(path);
+    mode = accessMode(mode, 0);
     const inode = this.need(path, true, 'access');
     if (mode === 0 || this.creds.uid === 0) return;
     const perm = inode.attrs.mode;
@@ -553,7 +605,8 @@ export class FilesystemBase {
   }
 
   chmodSync(path: PathLike, mode: number | string): void {
-    const perm = parseMode(mode, undefined, 'chmod');
+    path = validatePath(path);
+    const perm = parseFileMode(mode, 'mode');
     const inode = this.need(path, true, 'chmod');
     this.setattr(inode, 'chmod', (a) => {
       a.mode = (a.mode & S_IFMT) | (perm & 0o7777);
@@ -561,6 +614,9 @@ export class FilesystemBase {
   }
 
   chownSync(path: PathLike, uid: number, gid: number): void {
+    path = validatePath(path);
+    validateInteger(uid, 'uid', -1, 2 ** 32 - 1);
+    validateInteger(gid, 'gid', -1, 2 ** 32 - 1);
     const inode = this.need(path, true, 'chown');
     this.setattr(inode, 'chown', (a) => {
       if (uid !== -1) a.uid = uid;
@@ -569,10 +625,13 @@ export class FilesystemBase {
   }
 
   utimesSync(path: PathLike, atime: number | string | Date, mtime: number | string | Date): void {
+    path = validatePath(path);
+    const a = toTimespec(atime);
+    const m = toTimespec(mtime);
     const inode = this.need(path, true, 'utime');
-    this.setattr(inode, 'utime', (a) => {
-      a.atime = toTimespec(atime, path);
-      a.mtime = toTimespec(mtime, path);
+    this.setattr(inode, 'utime', (attrs) => {
+      attrs.atime = a;
+      attrs.mtime = m;
     });
   }
 
@@ -605,17 +664,10 @@ export class FilesystemBase {
     return new Stats(inode, this.devId, blocks);
   }
 
+  /** `path` as every public call has it: validated (a string, Buffer or file: URL) at entry. */
   protected resolve(path: PathLike, follow: Follow, syscall: string): Lookup {
     this.live(syscall);
-    if (typeof path !== 'string') {
-      if ((path as unknown) instanceof URL) {
-        const url = path as unknown as URL;
-        if (url.protocol !== 'file:') throw fsError('EINVAL', syscall, { detail: 'the URL must be of scheme file' });
-        return this.resolve(fileURLToPath(url), follow, syscall);
-      }
-      if (Buffer.isBuffer(path)) return this.resolve((path as Buffer).toString(), follow, syscall);
-      throw fsError('EINVAL', syscall, { detail: 'path must be a string, Buffer or URL' });
-    }
+    path = validatePath(path);
     try {
       return lookup(this.core, path, follow, syscall);
     } catch (e) {
@@ -639,19 +691,11 @@ export class FilesystemBase {
   }
 }
 
-function toTimespec(t: number | string | Date, path: string): { sec: number; nsec: number } {
-  const ms = t instanceof Date ? t.getTime() : typeof t === 'string' ? Number(t) * 1000 : t * 1000;
-  if (!Number.isFinite(ms)) throw fsError('EINVAL', 'utime', { path });
+/** A utimes time (validate.ts) as seconds and nanoseconds. */
+function toTimespec(t: unknown): { sec: number; nsec: number } {
+  const ms = toUnixSeconds(t, Date.now) * 1000;
   const sec = Math.floor(ms / 1000);
   return { sec, nsec: Math.round((ms - sec * 1000) * 1e6) };
-}
-
-/** A mode as node:fs takes it: a number, or a string of octal digits ('644'); null/undefined is `def`. */
-function parseMode(mode: number | string | null | undefined, def: number | undefined, syscall: string): number {
-  if ((mode === undefined || mode === null) && def !== undefined) return def;
-  if (typeof mode === 'number' && Number.isInteger(mode) && mode >= 0 && mode <= 0xffffffff) return mode;
-  if (typeof mode === 'string' && /^[0-7]+$/.test(mode)) return parseInt(mode, 8);
-  throw fsError('EINVAL', syscall, { detail: `invalid mode: ${String(mode)}` });
 }
 
 /** writeData for an open file: a module-level function, so a write makes no closure (transact). */
@@ -664,7 +708,34 @@ function writePosition(p: unknown): number | null {
   return typeof p === 'number' && Number.isSafeInteger(p) && p >= 0 ? p : null;
 }
 
-/** Data to write must be a string (handled by the caller) or an ArrayBufferView. */
-function checkData(data: unknown, syscall: string): void {
-  if (!ArrayBuffer.isView(data)) throw fsError('EINVAL', syscall, { detail: 'data must be a string, Buffer, TypedArray or DataView' });
+/** readSync's options argument, when it is neither an object nor absent. */
+function invalidOptions(options: unknown): Error {
+  return invalidArgType('options', 'of type object', options);
+}
+
+/** node:fs's validateOffsetLengthRead. */
+function readRange(offset: number, length: number, bufferLength: number): void {
+  if (length < 0) throw outOfRange('length', '>= 0', length);
+  if (offset + length > bufferLength) throw outOfRange('length', `<= ${bufferLength - offset}`, length);
+}
+
+/** readSync's position: null, undefined, -1 (or -1n) read at the file position; else an offset. */
+function readPosition(p: unknown): number | null {
+  if (p === null || p === undefined) return null;
+  if (typeof p === 'bigint') {
+    // node:fs takes any int64, and a negative one (not only -1n) reads at the file position.
+    if (p < -(2n ** 63n) || p >= 2n ** 63n) throw outOfRange('position', `>= ${-(2n ** 63n)} && <= ${2n ** 63n - 1n}`, p);
+    return p < 0n ? null : Number(p);
+  }
+  if (typeof p !== 'number') throw invalidArgType('position', 'of type bigint or integer', p);
+  const n = validateInteger(p, 'position', -1);
+  return n === -1 ? null : n;
+}
+
+/** node:fs's validateOffsetLengthWrite. */
+function writeRange(offset: number, length: number, byteLength: number): void {
+  if (offset > byteLength) throw outOfRange('offset', `<= ${byteLength}`, offset);
+  if (length > byteLength - offset) throw outOfRange('length', `<= ${byteLength - offset}`, length);
+  if (length < 0) throw outOfRange('length', '>= 0', length);
+  validateInt32(length, 'length');
 }

@@ -3,7 +3,8 @@
  * built from fs.constants. parseFlags() turns either into one OpenMode.
  */
 import { constants } from 'node:fs';
-import { fsError } from '../../errno/index.js';
+import { fsError, invalidArgValue } from '../../errno/index.js';
+import { validateInt32 } from './validate.js';
 
 export interface OpenMode {
   read: boolean;
@@ -41,9 +42,17 @@ const STRINGS: Record<string, number> = {
   'sa+': constants.O_APPEND | constants.O_CREAT | constants.O_RDWR | constants.O_SYNC,
 };
 
-export function parseFlags(flags: string | number | null | undefined, syscall: string, path?: string): OpenMode {
-  const n = flags === undefined || flags === null ? constants.O_RDONLY : typeof flags === 'number' ? flags : STRINGS[flags];
-  if (n === undefined || !Number.isInteger(n)) throw fsError('EINVAL', syscall, { path, detail: `unknown file open flag: ${String(flags)}` });
+/**
+ * Checked as node:fs checks them (stringToFlags, then an int32): an unknown string or any other
+ * type is ERR_INVALID_ARG_VALUE, a number that is no int32 ERR_OUT_OF_RANGE. What open(2)
+ * itself refuses (O_ACCMODE all set) is EINVAL.
+ */
+export function parseFlags(flags: unknown, syscall: string, path?: string): OpenMode {
+  let n: number | undefined;
+  if (flags === undefined || flags === null) n = constants.O_RDONLY;
+  else if (typeof flags === 'number') n = validateInt32(flags, 'flags');
+  else if (typeof flags === 'string' && Object.hasOwn(STRINGS, flags)) n = STRINGS[flags];
+  if (n === undefined) throw invalidArgValue('flags', flags);
   const acc = n & 3;
   if (acc === 3) throw fsError('EINVAL', syscall, { path });
   return {
