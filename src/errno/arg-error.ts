@@ -8,7 +8,8 @@
  *     "The argument 'flags' is invalid. Received 'xyz'"
  *   outOfRange(name, range, received)        RangeError ERR_OUT_OF_RANGE
  *     "The value of "fd" is out of range. It must be >= 0 && <= 2147483647. Received -1"
- *   argError(Class, code, message)           any other (node words some checks its own way)
+ *   argError(Class, code, message)           any other (node words some checks its own way;
+ *                                            ERR_DIR_CLOSED is a plain Error)
  *   isArgError(e)
  *
  * Why not FsError: node:fs reports a wrong argument as a TypeError or RangeError whose `code`
@@ -20,20 +21,21 @@
  */
 import { inspect } from 'node:util';
 
-export type ArgErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE' | 'ERR_INVALID_URL_SCHEME';
+export type ArgErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE' | 'ERR_INVALID_URL_SCHEME' | 'ERR_DIR_CLOSED';
 
-export type ArgError = (TypeError | RangeError) & { readonly code: ArgErrorCode };
+export type ArgError = Error & { readonly code: ArgErrorCode };
 
-const ARG_CODES: ReadonlySet<string> = new Set<ArgErrorCode>(['ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_OUT_OF_RANGE', 'ERR_INVALID_URL_SCHEME']);
+const ARG_CODES: ReadonlySet<string> = new Set<ArgErrorCode>(['ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_OUT_OF_RANGE', 'ERR_INVALID_URL_SCHEME', 'ERR_DIR_CLOSED']);
 
-export function argError(Class: typeof TypeError | typeof RangeError, code: ArgErrorCode, message: string): ArgError {
-  const e = new Class(message) as TypeError & { code: ArgErrorCode };
+export function argError(Class: typeof Error | typeof TypeError | typeof RangeError, code: ArgErrorCode, message: string): ArgError {
+  const e = new Class(message) as Error & { code: ArgErrorCode };
   e.code = code;
   return e;
 }
 
+/** An error of a call's use (a wrong argument, a closed Dir), not of the filesystem. */
 export function isArgError(e: unknown): e is ArgError {
-  return (e instanceof TypeError || e instanceof RangeError) && ARG_CODES.has((e as { code?: unknown }).code as string);
+  return e instanceof Error && ARG_CODES.has((e as { code?: unknown }).code as string);
 }
 
 /** `expected` is node's phrase: "of type number", "an instance of Buffer, TypedArray, or DataView". */

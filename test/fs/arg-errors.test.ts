@@ -152,6 +152,24 @@ const CASES: Record<string, Case> = {
   'rm force "yes"': (fs, p) => fs.rmSync(p('/nope'), { force: 'yes' }),
   'rm recursive 1': (fs, p) => fs.rmSync(p('/nope'), { recursive: 1 }),
   'rmdir recursive "x"': (fs, p) => fs.rmdirSync(p('/nope'), { recursive: 'x' }),
+  // the descriptor and no-follow forms, mkdtemp, readv/writev, opendir
+  'fchmod("a")': (fs) => fs.fchmodSync('a', 0o644),
+  'fchmod mode "zz"': (fs, _p, fd) => fs.fchmodSync(fd, 'zz'),
+  'fchown uid "a"': (fs, _p, fd) => fs.fchownSync(fd, 'a', 0),
+  'futimes atime {}': (fs, _p, fd) => fs.futimesSync(fd, {}, 0),
+  'futimes mtime {}': (fs, _p, fd) => fs.futimesSync(fd, 0, {}),
+  'lutimes atime {}': (fs, p) => fs.lutimesSync(p('/f'), {}, 0),
+  'lutimes(1)': (fs) => fs.lutimesSync(1, 0, 0),
+  'lchown uid "a"': (fs, p) => fs.lchownSync(p('/f'), 'a', 0),
+  'mkdtemp(1)': (fs) => fs.mkdtempSync(1),
+  'mkdtemp with NUL': (fs) => fs.mkdtempSync('/a\u0000'),
+  'mkdtemp encoding "nope"': (fs, p) => fs.mkdtempSync(p('/t-'), 'nope'),
+  'readv(fd, buffer)': (fs, _p, fd) => fs.readvSync(fd, b4()),
+  'readv(fd, [1])': (fs, _p, fd) => fs.readvSync(fd, [1]),
+  'writev(fd, "x")': (fs, _p, fd) => fs.writevSync(fd, 'x'),
+  'writev(fd, ["x"])': (fs, _p, fd) => fs.writevSync(fd, ['x']),
+  'opendir(1)': (fs) => fs.opendirSync(1),
+  'opendir encoding "nope"': (fs, p) => fs.opendirSync(p('/'), { encoding: 'nope' }),
 };
 
 /** What a call threw, as comparable text: class, code and message (errno errors: code and syscall). */

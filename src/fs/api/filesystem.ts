@@ -9,12 +9,16 @@
  * The class is a thin shell: resolution in fs/dir, data in fs/inode; this file maps node:fs
  * arguments onto them.
  */
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
+import { posix } from 'node:path';
 import { fsError, invalidArgType, invalidArgValue, isArgError, isFsError, outOfRange, reframe } from '../../errno/index.js';
+import type { Timespec } from '../format/index.js';
 import {
   type FsCore, type Inode, type MapChange, type Txn, beforeAll, cloneData, readData, transact, truncateData, writeData, S_IFMT, now,
 } from '../inode/index.js';
 import { createNode, linkNode, lookup, pathOf, renameNode, rmdirNode, unlinkNode, type Creds, type Follow, type Lookup } from '../dir/index.js';
+import { Dir } from './dir-handle.js';
 import { FdTable, type OpenFile } from './fd-table.js';
 import { parseFlags, type OpenMode } from './open-flags.js';
 import { type FsPromises, promisesOf } from './promises.js';
@@ -209,6 +213,39 @@ export class FilesystemBase {
     return this.writeAt(f, bytes, pos);
   }
 
+  /** node:fs's readvSync: the buffers filled in order, from one position (or the file's). */
+  readvSync(fd: number, buffers: readonly ArrayBufferView[], position?: number | null): number {
+    validateFd(fd);
+    validateViews(buffers);
+    const pos = writePosition(position); // anything but a position reads at the file position
+    if (buffers.length === 0) throw fsError('EINVAL', 'read'); // as libuv: no buffers is EINVAL
+    const f = this.fds.get(fd, 'read');
+    if (!f.mode.read) throw fsError('EBADF', 'read');
+    if (f.inode.isDir) throw fsError('EISDIR', 'read');
+    let total = 0;
+    for (const b of buffers) {
+      const n = this.readAt(f, b, 0, b.byteLength, pos === null ? null : pos + total);
+      total += n;
+      if (n < b.byteLength) break; // end of file
+    }
+    return total;
+  }
+
+  /**
+   * node:fs's writevSync: the buffers written in order, as ONE write (one transaction: all of
+   * them or, after a crash, none), as pwritev(2) is one call.
+   */
+  writevSync(fd: number, buffers: readonly ArrayBufferView[], position?: number | null): number {
+    validateFd(fd);
+    validateViews(buffers);
+    if (buffers.length === 0) return 0;
+    const pos = writePosition(position);
+    const f = this.fds.get(fd, 'write');
+    if (!f.mode.write) throw fsError('EBADF', 'write');
+    const bytes = Buffer.concat(buffers.map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
+    return bytes.length === 0 ? 0 : this.writeAt(f, bytes, pos);
+  }
+
   protected writeAt(f: OpenFile, bytes: Uint8Array, pos: number | null): number {
     const at = f.mode.append ? f.inode.attrs.size : pos ?? f.position;
     if (!Number.isSafeInteger(at) || at < 0) throw fsError('EINVAL', 'write');
@@ -261,7 +298,7 @@ export class FilesystemBase {
   fstatSync(fd: number, opts?: { bigint?: boolean }): Stats | BigIntStats;
   fstatSync(fd: number, opts?: { bigint?: boolean }): Stats | BigIntStats {
     validateFd(fd);
-    const st = this.stat(this.fds.get(fd, 'fstat').inode);
+    const st = this.statsOf(this.fds.get(fd, 'fstat').inode);
     return opts?.bigint === true ? new BigIntStats(st) : st;
   }
 
@@ -324,10 +361,10 @@ export class FilesystemBase {
     src = validatePath(src, 'src');
     dest = validatePath(dest, 'dest');
     const m = accessMode(mode, 0);
-    this.bothPaths('copyfile', src, dest, () => this.copyFile(src, dest, m));
+    this.bothPaths('copyfile', src, dest, () => this.copyInto(src, dest, m));
   }
 
-  private copyFile(src: PathLike, dest: PathLike, mode: number): void {
+  private copyInto(src: PathLike, dest: PathLike, mode: number): void {
     const s = this.need(src, true, 'copyfile');
     if (s.isDir) throw fsError('EISDIR', 'copyfile', { path: src, dest });
     const d = this.resolve(dest, true, 'copyfile');
@@ -391,7 +428,7 @@ export class FilesystemBase {
   private statOf(path: PathLike, follow: boolean, syscall: string, opts?: StatOptions): Stats | BigIntStats | undefined {
     path = validatePath(path);
     try {
-      const st = this.stat(this.need(path, follow, syscall));
+      const st = this.statsOf(this.need(path, follow, syscall));
       return opts?.bigint === true ? new BigIntStats(st) : st;
     } catch (e) {
       if (opts?.throwIfNoEntry === false && isFsError(e, 'ENOENT')) return undefined;
@@ -411,25 +448,66 @@ export class FilesystemBase {
     if (o.recursive !== undefined && o.recursive !== null) validateBoolean(o.recursive, 'options.recursive');
     const dir = this.need(path, true, 'scandir');
     if (!dir.isDir) throw fsError('ENOTDIR', 'scandir', { path });
+    const types = o.withFileTypes === true;
+    const recursive = o.recursive === true;
     const out: Array<string | Buffer | Dirent<string | Buffer>> = [];
-    const visit = (d: Inode, prefix: string, parentPath: string) => {
-      for (const [name, ino] of [...d.entries!].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-        if (o.withFileTypes !== true && o.recursive !== true) {
-          // Names only: the children stay unloaded (lazy inodes, inode/meta-state.ts).
-          out.push(encodeName(prefix + name, encoding));
-          continue;
-        }
-        const child = this.core.get(ino)!;
-        out.push(o.withFileTypes === true ? new Dirent(encodeName(name, encoding), parentPath, child) : encodeName(prefix + name, encoding));
-        if (o.recursive === true && child.isDir) visit(child, `${prefix}${name}/`, `${parentPath}/${name}`);
-      }
-    };
+    // Breadth first, as node:fs's recursive readdir: a directory's entries, then each of its
+    // subdirectories' in turn. Symlinks to directories are not followed (no cycles to guard).
+    const queue: Array<{ dir: Inode; prefix: string; parentPath: string }> = [{ dir, prefix: '', parentPath: path.replace(/\/+$/, '') || '/' }];
     try {
-      visit(dir, '', path.replace(/\/+$/, '') || '/');
+      for (let q = 0; q < queue.length; q++) {
+        const { dir: d, prefix, parentPath } = queue[q]!;
+        for (const [name, ino] of [...d.entries!].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+          if (!types && !recursive) {
+            // Names only: the children stay unloaded (lazy inodes, inode/meta-state.ts).
+            out.push(encodeName(prefix + name, encoding));
+            continue;
+          }
+          const child = this.core.get(ino)!;
+          out.push(types ? new Dirent(encodeName(name, encoding), parentPath, child) : encodeName(prefix + name, encoding));
+          if (recursive && child.isDir) queue.push({ dir: child, prefix: `${prefix}${name}/`, parentPath: posix.join(parentPath, name) });
+        }
+      }
     } catch (e) {
       throw reframe(e, 'scandir', path);
     }
     return out as string[] | Buffer[] | Array<Dirent<string | Buffer>>;
+  }
+
+  /** node:fs's opendirSync: a Dir over the entries readdirSync gives (dir-handle.ts). */
+  opendirSync(path: PathLike, options?: { encoding?: Encoding; bufferSize?: number; recursive?: boolean }): Dir {
+    const o = optionsOf<{ encoding: Encoding; bufferSize: number; recursive: boolean }>(options);
+    if (o.bufferSize !== undefined) validateInteger(o.bufferSize, 'options.bufferSize', 1, 2 ** 32 - 1);
+    path = validatePath(path);
+    const inode = this.resolve(path, true, 'opendir').inode;
+    // node:fs names no path in these two.
+    if (inode === null) throw fsError('ENOENT', 'opendir');
+    if (!inode.isDir) throw fsError('ENOTDIR', 'opendir');
+    const entries = this.readdirSync(path, { withFileTypes: true, encoding: o.encoding as 'utf8', recursive: o.recursive === true });
+    return new Dir(path, entries);
+  }
+
+  /**
+   * node:fs's mkdtempSync: a new directory `prefix` + six random characters, mode 0700. A name
+   * that exists is retried with new characters, as mkdtemp(3) does.
+   */
+  mkdtempSync(prefix: PathLike, options?: Encoding | { encoding?: Encoding }): string {
+    const encoding = nameEncoding(options);
+    prefix = validatePath(prefix, 'prefix');
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const path = prefix + randomName(6);
+        const l = this.resolve(path, 'parent', 'mkdtemp');
+        if (l.inode === null) {
+          transact(this.core, 'mkdir', 'mkdtemp', (t) => createNode(t, l.parent, l.name, 'dir', 0o700, this.creds, path));
+          return encodeName(path, encoding);
+        }
+        if (attempt === 100) throw fsError('EEXIST', 'mkdtemp');
+      }
+    } catch (e) {
+      // Errors name the template, as node:fs's do.
+      throw isFsError(e) ? fsError(e.code, 'mkdtemp', { path: `${prefix}XXXXXX` }) : e;
+    }
   }
 
   mkdirSync(path: PathLike, options?: number | string | { recursive?: boolean; mode?: number | string }): string | undefined {
@@ -523,10 +601,10 @@ export class FilesystemBase {
   renameSync(oldPath: PathLike, newPath: PathLike): void {
     oldPath = validatePath(oldPath, 'oldPath');
     newPath = validatePath(newPath, 'newPath');
-    this.bothPaths('rename', oldPath, newPath, () => this.rename(oldPath, newPath));
+    this.bothPaths('rename', oldPath, newPath, () => this.renameTo(oldPath, newPath));
   }
 
-  private rename(oldPath: PathLike, newPath: PathLike): void {
+  private renameTo(oldPath: PathLike, newPath: PathLike): void {
     const from = this.resolve(oldPath, 'parent', 'rename');
     const to = this.resolve(newPath, 'parent', 'rename'); // both parents first: ENOTDIR before ENOENT, as Linux
     if (from.name === '.' || from.name === '..' || to.name === '.' || to.name === '..') throw fsError('EBUSY', 'rename', { path: oldPath, dest: newPath });
@@ -581,12 +659,12 @@ export class FilesystemBase {
   readonly realpathSync: RealpathSync = ((): RealpathSync => {
     const fn = (path: PathLike, options?: Encoding | { encoding?: Encoding }): string | Buffer => {
       const encoding = nameEncoding(options); // options first, as node:fs checks them
-      return encodeName(this.realpath(validatePath(path)), encoding);
+      return encodeName(this.realpathOf(validatePath(path)), encoding);
     };
     return Object.assign(fn, { native: fn }) as RealpathSync;
   })();
 
-  private realpath(path: PathLike): string {
+  private realpathOf(path: PathLike): string {
     const l = this.resolve(path, true, 'realpath');
     if (l.inode === null) throw fsError('ENOENT', 'realpath', { path });
     if (l.inode.isDir) return pathOf(this.core, l.inode);
@@ -604,34 +682,78 @@ export class FilesystemBase {
     if ((bits & mode) !== mode) throw fsError('EACCES', 'access', { path });
   }
 
+  // Attribute changes come in three forms each, as in node:fs: by path (following a final
+  // symlink), by descriptor (f*), and by path on the link itself (l*). Arguments are checked
+  // first, then the file is found, then one setattr transaction changes it.
+
   chmodSync(path: PathLike, mode: number | string): void {
     path = validatePath(path);
     const perm = parseFileMode(mode, 'mode');
-    const inode = this.need(path, true, 'chmod');
-    this.setattr(inode, 'chmod', (a) => {
-      a.mode = (a.mode & S_IFMT) | (perm & 0o7777);
-    });
+    this.setMode(this.need(path, true, 'chmod'), perm, 'chmod');
+  }
+
+  fchmodSync(fd: number, mode: number | string): void {
+    validateFd(fd);
+    const perm = parseFileMode(mode, 'mode');
+    this.setMode(this.fds.get(fd, 'fchmod').inode, perm, 'fchmod');
   }
 
   chownSync(path: PathLike, uid: number, gid: number): void {
     path = validatePath(path);
-    validateInteger(uid, 'uid', -1, 2 ** 32 - 1);
-    validateInteger(gid, 'gid', -1, 2 ** 32 - 1);
-    const inode = this.need(path, true, 'chown');
-    this.setattr(inode, 'chown', (a) => {
+    checkOwner(uid, gid);
+    this.setOwner(this.need(path, true, 'chown'), uid, gid, 'chown');
+  }
+
+  fchownSync(fd: number, uid: number, gid: number): void {
+    validateFd(fd);
+    checkOwner(uid, gid);
+    this.setOwner(this.fds.get(fd, 'fchown').inode, uid, gid, 'fchown');
+  }
+
+  lchownSync(path: PathLike, uid: number, gid: number): void {
+    path = validatePath(path);
+    checkOwner(uid, gid);
+    this.setOwner(this.need(path, false, 'lchown'), uid, gid, 'lchown');
+  }
+
+  utimesSync(path: PathLike, atime: number | string | Date, mtime: number | string | Date): void {
+    path = validatePath(path);
+    const a = toTimespec(atime, 'time');
+    const m = toTimespec(mtime, 'time');
+    this.setTimes(this.need(path, true, 'utime'), a, m, 'utime');
+  }
+
+  futimesSync(fd: number, atime: number | string | Date, mtime: number | string | Date): void {
+    validateFd(fd);
+    const a = toTimespec(atime, 'atime');
+    const m = toTimespec(mtime, 'mtime');
+    this.setTimes(this.fds.get(fd, 'futime').inode, a, m, 'futime');
+  }
+
+  lutimesSync(path: PathLike, atime: number | string | Date, mtime: number | string | Date): void {
+    path = validatePath(path);
+    const a = toTimespec(atime, 'time');
+    const m = toTimespec(mtime, 'time');
+    this.setTimes(this.need(path, false, 'lutime'), a, m, 'lutime');
+  }
+
+  private setMode(inode: Inode, perm: number, syscall: string): void {
+    this.setattr(inode, syscall, (a) => {
+      a.mode = (a.mode & S_IFMT) | (perm & 0o7777);
+    });
+  }
+
+  private setOwner(inode: Inode, uid: number, gid: number, syscall: string): void {
+    this.setattr(inode, syscall, (a) => {
       if (uid !== -1) a.uid = uid;
       if (gid !== -1) a.gid = gid;
     });
   }
 
-  utimesSync(path: PathLike, atime: number | string | Date, mtime: number | string | Date): void {
-    path = validatePath(path);
-    const a = toTimespec(atime);
-    const m = toTimespec(mtime);
-    const inode = this.need(path, true, 'utime');
-    this.setattr(inode, 'utime', (attrs) => {
-      attrs.atime = a;
-      attrs.mtime = m;
+  private setTimes(inode: Inode, atime: Timespec, mtime: Timespec, syscall: string): void {
+    this.setattr(inode, syscall, (a) => {
+      a.atime = atime;
+      a.mtime = mtime;
     });
   }
 
@@ -658,7 +780,7 @@ export class FilesystemBase {
     });
   }
 
-  protected stat(inode: Inode): Stats {
+  protected statsOf(inode: Inode): Stats {
     let blocks = inode.extents.blocks;
     if (inode.type === 'symlink' && inode.target.length > 0) blocks = 0;
     return new Stats(inode, this.devId, blocks);
@@ -691,9 +813,9 @@ export class FilesystemBase {
   }
 }
 
-/** A utimes time (validate.ts) as seconds and nanoseconds. */
-function toTimespec(t: unknown): { sec: number; nsec: number } {
-  const ms = toUnixSeconds(t, Date.now) * 1000;
+/** A utimes time (validate.ts) as seconds and nanoseconds; `name` is the argument's, for errors. */
+function toTimespec(t: unknown, name: string): Timespec {
+  const ms = toUnixSeconds(t, name, Date.now) * 1000;
   const sec = Math.floor(ms / 1000);
   return { sec, nsec: Math.round((ms - sec * 1000) * 1e6) };
 }
@@ -703,9 +825,29 @@ function writeOpen(t: Txn, f: OpenFile, bytes: Uint8Array, at: number): number {
   return writeData(t, f.inode, bytes, at, f.path);
 }
 
-/** writeSync's position as node:fs passes it on: a non-negative safe integer, else the file position. */
+/** A write's (or readv's) position as node:fs passes it on: a non-negative safe integer, else the file position. */
 function writePosition(p: unknown): number | null {
   return typeof p === 'number' && Number.isSafeInteger(p) && p >= 0 ? p : null;
+}
+
+/** readv/writev's buffers: an array of ArrayBufferViews (node names the whole array in the error). */
+function validateViews(buffers: unknown): void {
+  if (!Array.isArray(buffers) || !buffers.every((b) => ArrayBuffer.isView(b))) throw invalidArgType('buffers', 'an ArrayBufferView[]', buffers);
+}
+
+/** mkdtemp's random characters: [A-Za-z0-9]. */
+function randomName(n: number): string {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(n);
+  let s = '';
+  for (let i = 0; i < n; i++) s += abc[bytes[i]! % abc.length];
+  return s;
+}
+
+/** chown's ids: -1 (leave as is) or a uint32. */
+function checkOwner(uid: unknown, gid: unknown): void {
+  validateInteger(uid, 'uid', -1, 2 ** 32 - 1);
+  validateInteger(gid, 'gid', -1, 2 ** 32 - 1);
 }
 
 /** readSync's options argument, when it is neither an object nor absent. */

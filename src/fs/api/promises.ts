@@ -2,9 +2,10 @@
  * fs.promises: node:fs/promises' names over the synchronous calls, so code written against
  * `memfs.promises` or `node:fs/promises` runs on a mounted pmemfs unchanged.
  *
- * Interface: promisesOf(fs) -> { access, appendFile, chmod, chown, copyFile, link, lstat, mkdir,
- *   open, readdir, readFile, readlink, realpath, rename, rm, rmdir, stat, symlink, truncate,
- *   unlink, utimes, writeFile, constants }, and FileHandle (what open() resolves to).
+ * Interface: promisesOf(fs) -> { access, appendFile, chmod, chown, copyFile, lchown, link, lstat,
+ *   lutimes, mkdir, mkdtemp, open, opendir, readdir, readFile, readlink, realpath, rename, rm,
+ *   rmdir, stat, symlink, truncate, unlink, utimes, writeFile, constants }, and FileHandle (what
+ *   open() resolves to).
  *
  * Every operation is synchronous underneath (atomic and durable when the promise settles), so a
  * wrapper adds no concurrency: it runs the call at once and settles with its result or its
@@ -62,8 +63,28 @@ export class FileHandle {
     return settle(() => this.fs.appendFileSync(this.fd, data, options));
   }
 
+  readv<T extends readonly ArrayBufferView[]>(buffers: T, position: number | null = null): Promise<{ bytesRead: number; buffers: T }> {
+    return settle(() => ({ bytesRead: this.fs.readvSync(this.fd, buffers, position), buffers }));
+  }
+
+  writev<T extends readonly ArrayBufferView[]>(buffers: T, position: number | null = null): Promise<{ bytesWritten: number; buffers: T }> {
+    return settle(() => ({ bytesWritten: this.fs.writevSync(this.fd, buffers, position), buffers }));
+  }
+
   stat(): Promise<Stats> {
     return settle(() => this.fs.fstatSync(this.fd));
+  }
+
+  chmod(mode: number | string): Promise<void> {
+    return settle(() => this.fs.fchmodSync(this.fd, mode));
+  }
+
+  chown(uid: number, gid: number): Promise<void> {
+    return settle(() => this.fs.fchownSync(this.fd, uid, gid));
+  }
+
+  utimes(atime: number | string | Date, mtime: number | string | Date): Promise<void> {
+    return settle(() => this.fs.futimesSync(this.fd, atime, mtime));
   }
 
   truncate(len = 0): Promise<void> {
@@ -91,9 +112,13 @@ export function promisesOf(fs: Sync) {
     chmod: lift(fs, 'chmodSync'),
     chown: lift(fs, 'chownSync'),
     copyFile: lift(fs, 'copyFileSync'),
+    lchown: lift(fs, 'lchownSync'),
     link: lift(fs, 'linkSync'),
     lstat: lift(fs, 'lstatSync'),
+    lutimes: lift(fs, 'lutimesSync'),
     mkdir: lift(fs, 'mkdirSync'),
+    mkdtemp: lift(fs, 'mkdtempSync'),
+    opendir: lift(fs, 'opendirSync'),
     readdir: lift(fs, 'readdirSync'),
     readFile: lift(fs, 'readFileSync'),
     readlink: lift(fs, 'readlinkSync'),

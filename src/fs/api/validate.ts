@@ -16,7 +16,7 @@
  *                                   an object as is; its encoding checked
  *   parseFileMode(mode, name, def)  a uint32 or an octal string ('644')
  *   accessMode(mode, def)           access/copyFile's 0..7
- *   toUnixSeconds(time)             utimes' times: a number, a numeric string or a Date
+ *   toUnixSeconds(time, name, now)  utimes' times: a number, a numeric string or a Date
  */
 import { fileURLToPath } from 'node:url';
 import { argError, invalidArgType, invalidArgValue, outOfRange } from '../../errno/index.js';
@@ -109,9 +109,9 @@ export function accessMode(mode: unknown, def: number): number {
  * A time for utimes, in seconds: a finite number, a numeric string or a Date. As node:fs
  * (toUnixTimestamp), a negative number means now.
  */
-export function toUnixSeconds(time: unknown, nowMs: () => number): number {
+export function toUnixSeconds(time: unknown, name: string, nowMs: () => number): number {
   if (typeof time === 'string' && !Number.isNaN(Number(time))) return Number(time); // node's `+time == time`
   if (typeof time === 'number' && Number.isFinite(time)) return time < 0 ? nowMs() / 1000 : time;
   if (time instanceof Date) return time.getTime() / 1000;
-  throw invalidArgType('time', 'an instance of Date or an Time in seconds', time);
+  throw invalidArgType(name, 'an instance of Date or an Time in seconds', time); // sic: node's words
 }
