@@ -1,6 +1,7 @@
 /**
  * Filesystem: the class users get from mount(). It adds the lifecycle (unmount) to the
- * node:fs, storage, DAX-mapping and seal surfaces (filesystem.ts, storage.ts, dax.ts).
+ * node:fs, storage, DAX-mapping and seal surfaces (filesystem.ts, storage.ts, dax.ts), and
+ * node:fs's callback forms of them all (callbacks.ts).
  *
  *   const fs = mount(device, { faults? })  recovery included (mount.ts)
  *   fs.unmount()                           closes descriptors, writes a checkpoint when there is
@@ -8,6 +9,7 @@
  *                                          log), and leaves the device open for its owner
  */
 import type { PmemDevice } from '../../pmem/index.js';
+import { type CallbackApi, installCallbacks } from './callbacks.js';
 import { mountCore, type MountCoreOptions } from './mount.js';
 import { DaxFilesystem } from './dax.js';
 
@@ -47,6 +49,10 @@ export class Filesystem extends DaxFilesystem {
     this.mounted = false;
   }
 }
+
+// The callback forms (fs.stat(path, cb), ...) of every synchronous call above.
+export interface Filesystem extends CallbackApi {}
+installCallbacks(Filesystem.prototype);
 
 export function mount(dev: PmemDevice, opts: MountOptions = {}): Filesystem {
   return new Filesystem(dev, opts);
