@@ -23,6 +23,7 @@ import { FdTable, type OpenFile } from './fd-table.js';
 import { parseFlags, type OpenMode } from './open-flags.js';
 import { type FsPromises, promisesOf } from './promises.js';
 import { BigIntStats, Dirent, Stats } from './stats.js';
+import { ReadStream, type ReadStreamOptions, WriteStream, type WriteStreamOptions } from './streams.js';
 import {
   accessMode, optionsOf, parseFileMode, toUnixSeconds, validateBoolean, validateBuffer, validateData, validateFd, validateInt32, validateInteger, validatePath,
 } from './validate.js';
@@ -472,6 +473,16 @@ export class FilesystemBase {
       throw reframe(e, 'scandir', path);
     }
     return out as string[] | Buffer[] | Array<Dirent<string | Buffer>>;
+  }
+
+  /** node:fs's createReadStream (streams.ts): arguments checked now, the file opened by the stream. */
+  createReadStream(path: PathLike, options?: BufferEncoding | ReadStreamOptions): ReadStream {
+    return new ReadStream(this, path, options);
+  }
+
+  /** node:fs's createWriteStream (streams.ts): each chunk one write, queued chunks one writev. */
+  createWriteStream(path: PathLike, options?: BufferEncoding | WriteStreamOptions): WriteStream {
+    return new WriteStream(this, path, options);
   }
 
   /** node:fs's opendirSync: a Dir over the entries readdirSync gives (dir-handle.ts). */
