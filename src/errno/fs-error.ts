@@ -12,11 +12,14 @@
 import { ERRNO, type ErrorCode } from './codes.js';
 
 export class FsError extends Error {
-  readonly code: ErrorCode;
-  readonly errno: number;
-  readonly syscall: string;
-  readonly path?: string;
-  readonly dest?: string;
+  // Own properties exactly node's, in node's order (errno, code, syscall, path, dest): `declare`
+  // keeps TypeScript from defining them up front (an undefined `dest` would be an own key),
+  // and `name` is Error.prototype's ('Error'), as on node's errors.
+  declare readonly errno: number;
+  declare readonly code: ErrorCode;
+  declare readonly syscall: string;
+  declare readonly path?: string;
+  declare readonly dest?: string;
 
   constructor(code: ErrorCode, syscall: string, path?: string, dest?: string, detail?: string) {
     const entry = ERRNO[code];
@@ -25,12 +28,12 @@ export class FsError extends Error {
     if (dest !== undefined) message += ` -> '${dest}'`;
     if (detail !== undefined) message += ` (${detail})`;
     super(message);
-    this.name = 'Error';
-    this.code = code;
-    this.errno = -entry.errno;
-    this.syscall = syscall;
-    if (path !== undefined) this.path = path;
-    if (dest !== undefined) this.dest = dest;
+    const self = this as { -readonly [K in 'errno' | 'code' | 'syscall' | 'path' | 'dest']: FsError[K] };
+    self.errno = -entry.errno;
+    self.code = code;
+    self.syscall = syscall;
+    if (path !== undefined) self.path = path;
+    if (dest !== undefined) self.dest = dest;
     // Kept for reframe(), but not enumerable: own properties stay exactly node's.
     if (detail !== undefined) Object.defineProperty(this, 'detail', { value: detail });
   }
