@@ -21,11 +21,15 @@
  */
 import { inspect } from 'node:util';
 
-export type ArgErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE' | 'ERR_INVALID_URL_SCHEME' | 'ERR_DIR_CLOSED';
+export type ArgErrorCode =
+  | 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE' | 'ERR_INVALID_URL_SCHEME' | 'ERR_DIR_CLOSED'
+  | 'ERR_INCOMPATIBLE_OPTION_PAIR';
 
 export type ArgError = Error & { readonly code: ArgErrorCode };
 
-const ARG_CODES: ReadonlySet<string> = new Set<ArgErrorCode>(['ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_OUT_OF_RANGE', 'ERR_INVALID_URL_SCHEME', 'ERR_DIR_CLOSED']);
+const ARG_CODES: ReadonlySet<string> = new Set<ArgErrorCode>([
+  'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_OUT_OF_RANGE', 'ERR_INVALID_URL_SCHEME', 'ERR_DIR_CLOSED', 'ERR_INCOMPATIBLE_OPTION_PAIR',
+]);
 
 export function argError(Class: typeof Error | typeof TypeError | typeof RangeError, code: ArgErrorCode, message: string): ArgError {
   const e = new Class(message) as Error & { code: ArgErrorCode };

@@ -18,6 +18,7 @@ import {
   type FsCore, type Inode, type MapChange, type Txn, beforeAll, cloneData, readData, transact, truncateData, writeData, S_IFMT, now,
 } from '../inode/index.js';
 import { createNode, linkNode, lookup, pathOf, renameNode, rmdirNode, unlinkNode, type Creds, type Follow, type Lookup } from '../dir/index.js';
+import { type CpFs, type CpOptions, copyTree } from './cp.js';
 import { Dir } from './dir-handle.js';
 import { FdTable, type OpenFile } from './fd-table.js';
 import { parseFlags, type OpenMode } from './open-flags.js';
@@ -473,6 +474,11 @@ export class FilesystemBase {
       throw reframe(e, 'scandir', path);
     }
     return out as string[] | Buffer[] | Array<Dirent<string | Buffer>>;
+  }
+
+  /** node:fs's cpSync (cp.ts): a recursive copy, one operation per file, as node:fs makes it. */
+  cpSync(src: PathLike, dest: PathLike, options?: CpOptions): void {
+    copyTree(this as unknown as CpFs, src, dest, options);
   }
 
   /** node:fs's createReadStream (streams.ts): arguments checked now, the file opened by the stream. */

@@ -5,6 +5,7 @@ export { COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE, type PathLike,
 export { XATTR_CREATE, XATTR_REPLACE, type FiemapExtent } from './storage.js';
 export { Stats, BigIntStats, Dirent, type StatFs } from './stats.js';
 export { Dir } from './dir-handle.js';
+export { type CpOptions } from './cp.js';
 export { ReadStream, WriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
 export { FileHandle, type FsPromises } from './promises.js';
 export { fsck, check, type FsckReport, type Finding, type FindingKind } from './fsck.js';

@@ -2,7 +2,7 @@
  * fs.promises: node:fs/promises' names over the synchronous calls, so code written against
  * `memfs.promises` or `node:fs/promises` runs on a mounted pmemfs unchanged.
  *
- * Interface: promisesOf(fs) -> { access, appendFile, chmod, chown, copyFile, lchown, link, lstat,
+ * Interface: promisesOf(fs) -> { access, appendFile, chmod, chown, copyFile, cp, lchown, link, lstat,
  *   lutimes, mkdir, mkdtemp, open, opendir, readdir, readFile, readlink, realpath, rename, rm,
  *   rmdir, stat, symlink, truncate, unlink, utimes, writeFile, constants }, and FileHandle (what
  *   open() resolves to).
@@ -112,6 +112,7 @@ export function promisesOf(fs: Sync) {
     chmod: lift(fs, 'chmodSync'),
     chown: lift(fs, 'chownSync'),
     copyFile: lift(fs, 'copyFileSync'),
+    cp: lift(fs, 'cpSync'),
     lchown: lift(fs, 'lchownSync'),
     link: lift(fs, 'linkSync'),
     lstat: lift(fs, 'lstatSync'),
