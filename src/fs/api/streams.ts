@@ -84,16 +84,7 @@ export class ReadStream extends Readable {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    if (this.fd === null) {
-      try {
-        this.fd = this.fs.openSync(this.path!, this.opts.flags ?? 'r', this.opts.mode ?? 0o666);
-      } catch (e) {
-        return callback(e as Error);
-      }
-    }
-    this.emit('open', this.fd);
-    this.emit('ready');
-    callback();
+    openFor(this, this.fs, this.opts, 'r', callback);
   }
 
   override _read(size: number): void {
@@ -148,16 +139,7 @@ export class WriteStream extends Writable {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    if (this.fd === null) {
-      try {
-        this.fd = this.fs.openSync(this.path!, this.opts.flags ?? 'w', this.opts.mode ?? 0o666);
-      } catch (e) {
-        return callback(e as Error);
-      }
-    }
-    this.emit('open', this.fd);
-    this.emit('ready');
-    callback();
+    openFor(this, this.fs, this.opts, 'w', callback);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -191,6 +173,22 @@ export class WriteStream extends Writable {
     this.bytesWritten += n;
     callback();
   }
+}
+
+/** _construct of both streams: open the path (unless given an fd), then 'open' and 'ready'. */
+function openFor(
+  s: (ReadStream | WriteStream) & { fd: number | null }, fs: StreamFs, opts: CommonOptions, flags: string, callback: (error?: Error | null) => void,
+): void {
+  if (s.fd === null) {
+    try {
+      s.fd = fs.openSync(s.path!, opts.flags ?? flags, opts.mode ?? 0o666);
+    } catch (e) {
+      return callback(e as Error);
+    }
+  }
+  s.emit('open', s.fd);
+  s.emit('ready');
+  callback();
 }
 
 /** _destroy of both streams: close the descriptor if the stream owns it. */
