@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { posix } from 'node:path';
-import { fsError, invalidArgType, invalidArgValue, isArgError, isFsError, outOfRange, reframe } from '../../errno/index.js';
+import { fsError, invalidArgType, invalidArgValue, isArgError, isFsError, reframe } from '../../errno/index.js';
 import type { Timespec } from '../format/index.js';
 import {
   type FsCore, type Inode, type MapChange, type Txn, beforeAll, cloneData, readData, transact, truncateData, writeData, S_IFMT, now,
@@ -26,7 +26,8 @@ import { type FsPromises, promisesOf } from './promises.js';
 import { BigIntStats, Dirent, Stats } from './stats.js';
 import { ReadStream, type ReadStreamOptions, WriteStream, type WriteStreamOptions } from './streams.js';
 import {
-  accessMode, optionsOf, parseFileMode, toUnixSeconds, validateBoolean, validateBuffer, validateData, validateFd, validateInt32, validateInteger, validatePath,
+  accessMode, checkOwner, invalidOptions, optionsOf, parseFileMode, readPosition, readRange, toUnixSeconds, validateBoolean, validateBuffer, validateData,
+  validateFd, validateInteger, validatePath, validateViews, writePosition, writeRange,
 } from './validate.js';
 
 export type PathLike = string;
@@ -842,16 +843,6 @@ function writeOpen(t: Txn, f: OpenFile, bytes: Uint8Array, at: number): number {
   return writeData(t, f.inode, bytes, at, f.path);
 }
 
-/** A write's (or readv's) position as node:fs passes it on: a non-negative safe integer, else the file position. */
-function writePosition(p: unknown): number | null {
-  return typeof p === 'number' && Number.isSafeInteger(p) && p >= 0 ? p : null;
-}
-
-/** readv/writev's buffers: an array of ArrayBufferViews (node names the whole array in the error). */
-function validateViews(buffers: unknown): void {
-  if (!Array.isArray(buffers) || !buffers.every((b) => ArrayBuffer.isView(b))) throw invalidArgType('buffers', 'an ArrayBufferView[]', buffers);
-}
-
 /** mkdtemp's random characters: [A-Za-z0-9]. */
 function randomName(n: number): string {
   const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -859,42 +850,4 @@ function randomName(n: number): string {
   let s = '';
   for (let i = 0; i < n; i++) s += abc[bytes[i]! % abc.length];
   return s;
-}
-
-/** chown's ids: -1 (leave as is) or a uint32. */
-function checkOwner(uid: unknown, gid: unknown): void {
-  validateInteger(uid, 'uid', -1, 2 ** 32 - 1);
-  validateInteger(gid, 'gid', -1, 2 ** 32 - 1);
-}
-
-/** readSync's options argument, when it is neither an object nor absent. */
-function invalidOptions(options: unknown): Error {
-  return invalidArgType('options', 'of type object', options);
-}
-
-/** node:fs's validateOffsetLengthRead. */
-function readRange(offset: number, length: number, bufferLength: number): void {
-  if (length < 0) throw outOfRange('length', '>= 0', length);
-  if (offset + length > bufferLength) throw outOfRange('length', `<= ${bufferLength - offset}`, length);
-}
-
-/** readSync's position: null, undefined, -1 (or -1n) read at the file position; else an offset. */
-function readPosition(p: unknown): number | null {
-  if (p === null || p === undefined) return null;
-  if (typeof p === 'bigint') {
-    // node:fs takes any int64, and a negative one (not only -1n) reads at the file position.
-    if (p < -(2n ** 63n) || p >= 2n ** 63n) throw outOfRange('position', `>= ${-(2n ** 63n)} && <= ${2n ** 63n - 1n}`, p);
-    return p < 0n ? null : Number(p);
-  }
-  if (typeof p !== 'number') throw invalidArgType('position', 'of type bigint or integer', p);
-  const n = validateInteger(p, 'position', -1);
-  return n === -1 ? null : n;
-}
-
-/** node:fs's validateOffsetLengthWrite. */
-function writeRange(offset: number, length: number, byteLength: number): void {
-  if (offset > byteLength) throw outOfRange('offset', `<= ${byteLength}`, offset);
-  if (length > byteLength - offset) throw outOfRange('length', `<= ${byteLength - offset}`, length);
-  if (length < 0) throw outOfRange('length', '>= 0', length);
-  validateInt32(length, 'length');
 }

@@ -17,6 +17,12 @@
  *   parseFileMode(mode, name, def)  a uint32 or an octal string ('644')
  *   accessMode(mode, def)           access/copyFile's 0..7
  *   toUnixSeconds(time, name, now)  utimes' times: a number, a numeric string or a Date
+ *   checkOwner(uid, gid)            chown's ids: -1 or a uint32
+ *   readRange / writeRange          offset and length inside the buffer (read, write)
+ *   readPosition / writePosition    a read's position (checked) / a write's (anything else is
+ *                                   the file position, as node:fs passes it on)
+ *   validateViews(buffers)          readv/writev's array of ArrayBufferViews
+ *   invalidOptions(o)               readSync's options argument of a wrong type
  */
 import { fileURLToPath } from 'node:url';
 import { argError, invalidArgType, invalidArgValue, outOfRange } from '../../errno/index.js';
@@ -114,4 +120,54 @@ export function toUnixSeconds(time: unknown, name: string, nowMs: () => number):
   if (typeof time === 'number' && Number.isFinite(time)) return time < 0 ? nowMs() / 1000 : time;
   if (time instanceof Date) return time.getTime() / 1000;
   throw invalidArgType(name, 'an instance of Date or an Time in seconds', time); // sic: node's words
+}
+
+// --- read and write arguments (node:fs's validateOffsetLength*, validatePosition, ...) ----
+
+/** A write's (or readv's) position as node:fs passes it on: a non-negative safe integer, else the file position. */
+export function writePosition(p: unknown): number | null {
+  return typeof p === 'number' && Number.isSafeInteger(p) && p >= 0 ? p : null;
+}
+
+/** readv/writev's buffers: an array of ArrayBufferViews (node names the whole array in the error). */
+export function validateViews(buffers: unknown): void {
+  if (!Array.isArray(buffers) || !buffers.every((b) => ArrayBuffer.isView(b))) throw invalidArgType('buffers', 'an ArrayBufferView[]', buffers);
+}
+
+/** chown's ids: -1 (leave as is) or a uint32. */
+export function checkOwner(uid: unknown, gid: unknown): void {
+  validateInteger(uid, 'uid', -1, 2 ** 32 - 1);
+  validateInteger(gid, 'gid', -1, 2 ** 32 - 1);
+}
+
+/** readSync's options argument, when it is neither an object nor absent. */
+export function invalidOptions(options: unknown): Error {
+  return invalidArgType('options', 'of type object', options);
+}
+
+/** node:fs's validateOffsetLengthRead. */
+export function readRange(offset: number, length: number, bufferLength: number): void {
+  if (length < 0) throw outOfRange('length', '>= 0', length);
+  if (offset + length > bufferLength) throw outOfRange('length', `<= ${bufferLength - offset}`, length);
+}
+
+/** readSync's position: null, undefined, -1 (or -1n) read at the file position; else an offset. */
+export function readPosition(p: unknown): number | null {
+  if (p === null || p === undefined) return null;
+  if (typeof p === 'bigint') {
+    // node:fs takes any int64, and a negative one (not only -1n) reads at the file position.
+    if (p < -(2n ** 63n) || p >= 2n ** 63n) throw outOfRange('position', `>= ${-(2n ** 63n)} && <= ${2n ** 63n - 1n}`, p);
+    return p < 0n ? null : Number(p);
+  }
+  if (typeof p !== 'number') throw invalidArgType('position', 'of type bigint or integer', p);
+  const n = validateInteger(p, 'position', -1);
+  return n === -1 ? null : n;
+}
+
+/** node:fs's validateOffsetLengthWrite. */
+export function writeRange(offset: number, length: number, byteLength: number): void {
+  if (offset > byteLength) throw outOfRange('offset', `<= ${byteLength}`, offset);
+  if (length > byteLength - offset) throw outOfRange('length', `<= ${byteLength - offset}`, length);
+  if (length < 0) throw outOfRange('length', '>= 0', length);
+  validateInt32(length, 'length');
 }
