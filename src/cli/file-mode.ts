@@ -7,7 +7,9 @@
  *   modeString(stats)      '-rw-r--r--', 'drwxr-xr-x', 'lrwxrwxrwx' (setuid/sticky as s/t)
  *   octalPerms(mode)       '0644'
  *   longTime(date)         '2025-01-31 14:05' (ls --time-style=long-iso, local time)
- *   creationMode(mode)     mode & ~umask: pmemfs applies no umask, so the CLI does, as a shell user expects
+ *   creationMode(mode)     mode & ~umask: the CLI's mounts apply no umask (MountOptions.umask
+ *                          stays 0: a FUSE mount shares them, and there the kernel has already
+ *                          applied the caller's), so the commands that create apply the process's
  */
 
 export interface TypedStats {

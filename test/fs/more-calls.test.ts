@@ -4,11 +4,13 @@
  * readdirSync's recursive order. Each scenario runs on pmemfs and on node:fs in a tmpdir and
  * must give the same result (paths made relative to the tmpdir; random names masked).
  */
+import { execFileSync } from 'node:child_process';
 import * as nodeFs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PmemDevice, mkfs, mount } from '../../src/index.js';
 import { freshFs } from './helpers.js';
 
 /** Either filesystem, typed as node:fs (pmemfs's overloads differ only in Buffer generics). */
@@ -152,5 +154,30 @@ describe('node:fs calls beyond the issue\'s list agree with node:fs', () => {
     fs.writevSync(fd, [Buffer.alloc(5000, 1), Buffer.alloc(3, 2), Buffer.alloc(9000, 3)]);
     expect(fs.core.log.seq - before).toBe(1);
     expect(fs.statSync('/f')!.size).toBe(14_003);
+  });
+
+  it('a mount with this process\'s umask creates the modes node:fs creates', () => {
+    // The process's umask, read where process.umask() cannot be (a worker): a child inherits it.
+    const umask = parseInt(execFileSync('sh', ['-c', 'umask'], { encoding: 'utf8' }).trim(), 8);
+    const dev = PmemDevice.create({ size: 16 << 20 });
+    mkfs(dev);
+    const pm = mount(dev, { umask }) as unknown as AnyFs;
+    const real = mkdtempSync(join(tmpdir(), 'pmemfs-umask-'));
+    dirs.push(real);
+    const modes = (f: AnyFs, p: (s: string) => string): string[] => {
+      f.writeFileSync(p('/w'), 'x');
+      f.closeSync(f.openSync(p('/o'), 'w', 0o666));
+      f.mkdirSync(p('/d'));
+      f.mkdirSync(p('/r/s'), { recursive: true, mode: 0o777 });
+      f.chmodSync(p('/w'), 0o666); // chmod is not masked
+      f.copyFileSync(p('/w'), p('/c')); // the source's mode
+      const t = f.mkdtempSync(p('/t-'));
+      return [p('/w'), p('/o'), p('/d'), p('/r'), p('/r/s'), p('/c'), t].map((q) => (f.statSync(q).mode & 0o777).toString(8));
+    };
+    expect(modes(pm, (q) => q)).toEqual(modes(nodeFs, (q) => join(real, q)));
+    expect(() => mount(dev, { umask: 0o1000 })).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'mount' }));
+    const plain = freshFs().fs;
+    plain.writeFileSync('/w', 'x');
+    expect(plain.statSync('/w')!.mode & 0o777).toBe(0o666); // default: no umask, as memfs
   });
 });

@@ -75,6 +75,8 @@ export class FilesystemBase {
   readonly core: FsCore;
   protected readonly fds = new FdTable();
   protected creds: Creds = { ...HOST_CREDS };
+  /** Bits cleared from the mode of what this mount creates (MountOptions.umask). */
+  protected umask = 0;
   protected mounted = true;
   /** Device id reported in Stats.dev. */
   readonly devId: number;
@@ -101,7 +103,7 @@ export class FilesystemBase {
     const perm = parseFileMode(mode, 'mode', 0o666);
     const l = this.openTarget(path, m);
     // A created inode exists in the state once its commit is applied: look it up by number.
-    const file = l.inode ?? this.core.get(transact(this.core, 'create', 'open', (t) => createNode(t, l.parent, l.name, 'file', perm, this.creds, path).ino))!;
+    const file = l.inode ?? this.core.get(transact(this.core, 'create', 'open', (t) => createNode(t, l.parent, l.name, 'file', perm & ~this.umask, this.creds, path).ino))!;
     // Linux truncates on O_TRUNC whatever the access mode (O_RDONLY | O_TRUNC too).
     if (m.truncate && file.attrs.size > 0) transact(this.core, 'truncate', 'open', (t) => truncateData(t, file, 0, path));
     return this.fds.open(file, m, path).fd;
@@ -354,7 +356,7 @@ export class FilesystemBase {
     if (!m.write) throw fsError('EBADF', 'write');
     const existing = l.inode;
     transact(this.core, 'write', 'write', (t) => {
-      const inode = existing ?? createNode(t, l.parent, l.name, 'file', perm, this.creds, path);
+      const inode = existing ?? createNode(t, l.parent, l.name, 'file', perm & ~this.umask, this.creds, path);
       if (m.truncate && existing !== null && existing.attrs.size > 0) truncateData(t, existing, 0, path);
       writeData(t, inode, bytes, m.append ? t.attrsOf(inode).size : 0, path);
     });
@@ -386,6 +388,7 @@ export class FilesystemBase {
       beforeAll(this.core.guard, changes, 'copyfile');
     }
     transact(this.core, 'copy', 'copyfile', (t) => {
+      // The source's permissions exactly, umask or not: libuv's copyfile fchmods the new file.
       const dstInode = d.inode ?? createNode(t, d.parent, d.name, 'file', s.attrs.mode & 0o7777, this.creds, dest);
       if (d.inode !== null) {
         truncateData(t, d.inode, 0, dest);
@@ -517,7 +520,7 @@ export class FilesystemBase {
         const path = prefix + randomName(6);
         const l = this.resolve(path, 'parent', 'mkdtemp');
         if (l.inode === null) {
-          transact(this.core, 'mkdir', 'mkdtemp', (t) => createNode(t, l.parent, l.name, 'dir', 0o700, this.creds, path));
+          transact(this.core, 'mkdir', 'mkdtemp', (t) => createNode(t, l.parent, l.name, 'dir', 0o700 & ~this.umask, this.creds, path));
           return encodeName(path, encoding);
         }
         if (attempt === 100) throw fsError('EEXIST', 'mkdtemp');
@@ -537,7 +540,7 @@ export class FilesystemBase {
       // The last component is not followed: mkdir over a symlink (even a dangling one) is EEXIST.
       const l = this.resolve(path, 'parent', 'mkdir');
       if (l.inode !== null) throw fsError('EEXIST', 'mkdir', { path });
-      transact(this.core, 'mkdir', 'mkdir', (t) => createNode(t, l.parent, l.name, 'dir', mode, this.creds, path));
+      transact(this.core, 'mkdir', 'mkdir', (t) => createNode(t, l.parent, l.name, 'dir', mode & ~this.umask, this.creds, path));
       return undefined;
     }
     // Recursive: each missing component is its own committed mkdir, as on Linux. Errors name the
@@ -558,7 +561,7 @@ export class FilesystemBase {
           if (!target.isDir) throw fsError(i === parts.length - 1 && !path.endsWith('/') ? 'EEXIST' : 'ENOTDIR', 'mkdir', { path });
           continue;
         }
-        transact(this.core, 'mkdir', 'mkdir', (t) => createNode(t, l.parent, l.name, 'dir', mode, this.creds, path));
+        transact(this.core, 'mkdir', 'mkdir', (t) => createNode(t, l.parent, l.name, 'dir', mode & ~this.umask, this.creds, path));
         first ??= path.startsWith('/') ? cur : cur.slice(1);
       }
     } catch (e) {
