@@ -3,7 +3,7 @@
  *
  * Interface:
  *   EXIT                  ok 0, error 1 (an FsError, a host file error, or node:fs's argument
- *                         error from a call the CLI made), usage 2, internal 70
+ *                         error or SystemError from a call the CLI made), usage 2, internal 70
  *   UsageError            a bad combination of arguments found after parsing (exit 2)
  *   reportError(err)      prints `pmemfs: CODE: message` (or `pmemfs: internal error: ...`) and
  *                         returns the exit code; commander has already printed its own errors
@@ -11,7 +11,7 @@
  * fsck has its own codes (0/1/4/8/16, as e2fsck) and maps them itself (commands/fsck.ts).
  */
 import { CommanderError } from 'commander';
-import { isArgError, isFsError } from '../errno/index.js';
+import { errnoCodeOf, isArgError, isFsError } from '../errno/index.js';
 
 export const EXIT = { ok: 0, error: 1, usage: 2, internal: 70 } as const;
 
@@ -41,6 +41,13 @@ export function reportError(e: unknown): number {
     return EXIT.usage;
   }
   if (isSystemError(e) && e.code === 'EPIPE') return EXIT.ok; // the reader of stdout went away: not our error
+  const errnoCode = errnoCodeOf(e);
+  if (errnoCode !== undefined) {
+    // node:fs's SystemError (cpSync, rmSync of a directory): told by the errno it stands for.
+    process.stderr.write(`pmemfs: ${errnoCode}: ${(e as Error).message}\n`);
+    debugTrace(e);
+    return EXIT.error;
+  }
   if (isFsError(e) || isSystemError(e) || isArgError(e)) {
     process.stderr.write(`pmemfs: ${describeError(e)}\n`);
     debugTrace(e);

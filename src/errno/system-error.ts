@@ -6,6 +6,7 @@
  *
  * Interface: systemError(code, prefix, info) -> Error, with node's message:
  *   "<prefix>: <syscall> returned <info.code> (<info.message>) <path>[ => <dest>]"
+ *   errnoCodeOf(e) -> the errno code ('EISDIR') such an error stands for, or undefined
  */
 import { constants } from 'node:os';
 
@@ -36,4 +37,11 @@ export function systemError(code: SystemErrorCode, prefix: string, ctx: SystemEr
   Object.assign(e, { code, info, errno, syscall: ctx.syscall, path: ctx.path });
   if (ctx.dest !== undefined) Object.assign(e, { dest: ctx.dest });
   return e;
+}
+
+/** The errno code a SystemError (ours or node's own) stands for: its info.code. */
+export function errnoCodeOf(e: unknown): string | undefined {
+  if (!(e instanceof Error) || e.name !== 'SystemError') return undefined;
+  const code = (e as { info?: { code?: unknown } }).info?.code;
+  return typeof code === 'string' ? code : undefined;
 }

@@ -122,6 +122,7 @@ const SCENARIOS: Record<string, (f: AnyFs, p: (s: string) => string) => unknown>
     dir.closeSync();
     return names.sort();
   },
+  'rm of a directory without recursive is node\'s SystemError': (f, p) => f.rmSync(p('/d')),
   'opendir errors': (f, p) => [outcome(() => f.opendirSync(p('/nope')), ''), outcome(() => f.opendirSync(p('/d/x')), ''), outcome(() => f.opendirSync(p('/d'), { bufferSize: 0 }), '')],
 };
 

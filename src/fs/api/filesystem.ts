@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { posix } from 'node:path';
-import { fsError, invalidArgType, invalidArgValue, isArgError, isFsError, reframe } from '../../errno/index.js';
+import { fsError, invalidArgType, invalidArgValue, isArgError, isFsError, reframe, systemError } from '../../errno/index.js';
 import type { Timespec } from '../format/index.js';
 import {
   type FsCore, type Inode, type MapChange, type Txn, beforeAll, cloneData, readData, transact, truncateData, writeData, S_IFMT, now,
@@ -601,7 +601,10 @@ export class FilesystemBase {
       throw fsError('ENOENT', 'rm', { path });
     }
     if (!l.inode.isDir) return this.unlinkSync(path);
-    if (options?.recursive !== true) throw fsError('EISDIR', 'rm', { path, detail: 'path is a directory' });
+    if (options?.recursive !== true) {
+      // node:fs's own error here (its rm is JavaScript over rmdir), not an errno error.
+      throw systemError('ERR_FS_EISDIR', 'Path is a directory', { message: 'is a directory', path, syscall: 'rm', code: 'EISDIR' });
+    }
     // rmdir(2) is tried before anything inside is removed: "d/." is EINVAL and a symlink reached
     // by "link/" is ENOTDIR, and neither deletes what the path leads to.
     if (l.name === '.') throw fsError('EINVAL', 'rmdir', { path });
