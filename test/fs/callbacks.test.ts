@@ -38,6 +38,10 @@ async function script(fs: CbFs, p: (s: string) => string): Promise<unknown[]> {
   const buf = Buffer.alloc(5);
   const [rerr, n, same] = await call(fs, 'read', fd, buf, 0, 5, 6);
   out.push(rerr, n, same === buf, buf.toString());
+  const [, m, viaOptions] = await call(fs, 'read', fd, { buffer: Buffer.alloc(3), position: 1 });
+  out.push(m, (viaOptions as Buffer).toString());
+  const [, k, fresh] = await call(fs, 'read', fd); // a 16 KiB buffer of its own, at the file position
+  out.push(k, (fresh as Buffer).length);
   const [, w, wbuf] = await call(fs, 'write', fd, Buffer.from('HELLO'), 0, 5, 0);
   out.push(w, Buffer.isBuffer(wbuf));
   out.push((await call(fs, 'writev', fd, [Buffer.from('a'), Buffer.from('b')], 11)).slice(0, 2));

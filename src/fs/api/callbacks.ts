@@ -10,7 +10,9 @@
  *   - a wrong argument throws at once too (node validates before it queues the request);
  *   - everything else (the result, an errno error) reaches the callback on a later tick, never
  *     inside the call;
- *   - read/write/readv/writev call back (err, bytes, buffer(s)); exists calls back (boolean).
+ *   - read/write/readv/writev call back (err, bytes, buffer(s)); read also takes node's forms
+ *     read(fd, cb) and read(fd, { buffer, offset, length, position }, cb); exists calls back
+ *     (boolean).
  * The work itself is synchronous (the operation is atomic and durable before the callback is
  * queued), so the callback API adds no concurrency, as fs.promises adds none (promises.ts).
  */
@@ -52,6 +54,7 @@ export function installCallbacks(proto: object): void {
   for (const name of IO_NAMES) {
     define(name, function (...args) {
       const cb = callbackOf(args);
+      if (name === 'read') readForms(args);
       run(() => this[`${name}Sync`]!(...args), cb, (n) => [n, args[1]]);
     });
   }
@@ -60,6 +63,19 @@ export function installCallbacks(proto: object): void {
     const found = (this['existsSync'] as SyncCall)(...args) as boolean;
     process.nextTick(cb as unknown as (b: boolean) => void, found);
   });
+}
+
+/**
+ * fs.read's forms without a buffer argument, made positional as readSync takes them:
+ * read(fd, cb) and read(fd, { buffer?, offset?, length?, position? }, cb), the buffer by
+ * default a new 16 KiB Buffer (node:fs's).
+ */
+function readForms(args: unknown[]): void {
+  if (args.length > 2 || ArrayBuffer.isView(args[1])) return;
+  const o = (args[1] ?? {}) as { buffer?: ArrayBufferView; offset?: number; length?: number; position?: number | bigint | null };
+  const buffer = o.buffer ?? Buffer.alloc(16_384);
+  const offset = o.offset ?? 0;
+  args.splice(1, 1, buffer, offset, o.length ?? buffer.byteLength - offset, o.position ?? null);
 }
 
 /** Removes and returns the callback (the last argument). */
