@@ -99,3 +99,16 @@ describe('cpSync agrees with node:fs', () => {
     expect(results[1]).toEqual(results[0]);
   });
 });
+
+describe('cpSync on pmemfs', () => {
+  it('with COPYFILE_FICLONE_FORCE copies by reflink: the copies share their blocks', () => {
+    const { fs } = freshFs();
+    fs.mkdirSync('/src/d', { recursive: true });
+    fs.writeFileSync('/src/d/big', Buffer.alloc(64 * 1024, 7));
+    const before = fs.statfsSync('/').bfree;
+    fs.cpSync('/src', '/copy', { recursive: true, mode: fs.constants.COPYFILE_FICLONE_FORCE });
+    expect(fs.readFileSync('/copy/d/big')).toEqual(Buffer.alloc(64 * 1024, 7));
+    expect(fs.fiemapSync('/copy/d/big').every((e) => e.flags.includes('shared'))).toBe(true);
+    expect(before - fs.statfsSync('/').bfree).toBeLessThan(16); // metadata only, not 16 data blocks
+  });
+});
