@@ -182,3 +182,20 @@ describe('node:fs calls beyond the issue\'s list agree with node:fs', () => {
     expect(plain.statSync('/w')!.mode & 0o777).toBe(0o666); // default: no umask, as memfs
   });
 });
+
+describe('Stats, BigIntStats and Dirent have node:fs\'s own keys', () => {
+  it('in node\'s order, so code that serializes or compares them whole sees node\'s shape', () => {
+    const { fs } = freshFs();
+    const real = mkdtempSync(join(tmpdir(), 'pmemfs-keys-'));
+    dirs.push(real);
+    fs.writeFileSync('/f', 'x');
+    nodeFs.writeFileSync(join(real, 'f'), 'x');
+    expect(Object.keys(fs.statSync('/f')!)).toEqual(Object.keys(nodeFs.statSync(join(real, 'f'))));
+    expect(Object.keys(fs.statSync('/f', { bigint: true })!)).toEqual(Object.keys(nodeFs.statSync(join(real, 'f'), { bigint: true })));
+    expect(Object.keys(fs.readdirSync('/', { withFileTypes: true })[0]!)).toEqual(Object.keys(nodeFs.readdirSync(real, { withFileTypes: true })[0]!));
+    // node's Stats serialize; pmemfs's nanosecond extension (a bigint) must not stop that.
+    const st = fs.statSync('/f')!;
+    expect(JSON.parse(JSON.stringify(st)).size).toBe(1);
+    expect(typeof st.atimeNs).toBe('bigint');
+  });
+});

@@ -36,16 +36,20 @@ abstract class FileKind {
   }
 }
 
+/**
+ * Own enumerable properties exactly node's, in node's order (code that serializes or compares
+ * Stats whole sees what node:fs gives). Fields are defined in declaration order.
+ */
 export class Stats extends FileKind {
   dev: number;
-  ino: number;
   mode: number;
   nlink: number;
   uid: number;
   gid: number;
   rdev = 0;
-  size: number;
   blksize = BLOCK;
+  ino: number;
+  size: number;
   blocks: number;
   atimeMs: number;
   mtimeMs: number;
@@ -55,21 +59,24 @@ export class Stats extends FileKind {
   mtime: Date;
   ctime: Date;
   birthtime: Date;
-  /** Nanosecond times (node:fs gives them with { bigint: true }; pmemfs always does). */
-  atimeNs: bigint;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-  birthtimeNs: bigint;
+  /**
+   * Nanosecond times (node:fs gives them with { bigint: true }; pmemfs always does). Not
+   * enumerable: they are not node's, and JSON.stringify cannot serialize a bigint.
+   */
+  declare readonly atimeNs: bigint;
+  declare readonly mtimeNs: bigint;
+  declare readonly ctimeNs: bigint;
+  declare readonly birthtimeNs: bigint;
 
   constructor(inode: Inode, devId: number, allocatedBlocks: number) {
     super();
     const a = inode.attrs;
     this.dev = devId;
-    this.ino = inode.ino;
     this.mode = a.mode;
     this.nlink = a.nlink;
     this.uid = a.uid;
     this.gid = a.gid;
+    this.ino = inode.ino;
     this.size = a.size;
     this.blocks = allocatedBlocks * (BLOCK / 512);
     this.atimeMs = ms(a.atime);
@@ -80,10 +87,12 @@ export class Stats extends FileKind {
     this.mtime = new Date(this.mtimeMs);
     this.ctime = new Date(this.ctimeMs);
     this.birthtime = new Date(this.birthtimeMs);
-    this.atimeNs = ns(a.atime);
-    this.mtimeNs = ns(a.mtime);
-    this.ctimeNs = ns(a.ctime);
-    this.birthtimeNs = ns(a.btime);
+    Object.defineProperties(this, {
+      atimeNs: { value: ns(a.atime) },
+      mtimeNs: { value: ns(a.mtime) },
+      ctimeNs: { value: ns(a.ctime) },
+      birthtimeNs: { value: ns(a.btime) },
+    });
   }
 
   protected kind(): InodeType {
@@ -96,15 +105,16 @@ export class Stats extends FileKind {
  * whole nanoseconds (atimeNs, ...), Dates as in Stats.
  */
 export class BigIntStats extends FileKind {
+  // node's order, as Stats's.
   dev: bigint;
-  ino: bigint;
   mode: bigint;
   nlink: bigint;
   uid: bigint;
   gid: bigint;
   rdev: bigint;
-  size: bigint;
   blksize: bigint;
+  ino: bigint;
+  size: bigint;
   blocks: bigint;
   atimeMs: bigint;
   mtimeMs: bigint;
@@ -156,18 +166,19 @@ export class Dirent<Name extends string | Buffer = string> extends FileKind {
   readonly name: Name;
   readonly parentPath: string;
   readonly path: string;
-  private readonly type: Inode['type'];
+  /** A #private field: node's Dirent keeps its type under a symbol, so its own keys are these three. */
+  readonly #type: Inode['type'];
 
   constructor(name: Name, parentPath: string, inode: Inode) {
     super();
     this.name = name;
     this.parentPath = parentPath;
     this.path = parentPath;
-    this.type = inode.type;
+    this.#type = inode.type;
   }
 
   protected kind(): InodeType {
-    return this.type;
+    return this.#type;
   }
 }
 
