@@ -20,6 +20,7 @@ import {
 import { createNode, linkNode, lookup, pathOf, renameNode, rmdirNode, unlinkNode, type Creds, type Follow, type Lookup } from '../dir/index.js';
 import { type CpFs, type CpOptions, copyTree } from './cp.js';
 import { Dir } from './dir-handle.js';
+import { type JsonTree, type NestedJsonTree, type TreeFs, fromJSON, fromNestedJSON, reset, toJSON } from './json-tree.js';
 import { FdTable, type OpenFile } from './fd-table.js';
 import { parseFlags, type OpenMode } from './open-flags.js';
 import { type FsPromises, promisesOf } from './promises.js';
@@ -478,6 +479,28 @@ export class FilesystemBase {
       throw reframe(e, 'scandir', path);
     }
     return out as string[] | Buffer[] | Array<Dirent<string | Buffer>>;
+  }
+
+  // --- memfs's tree helpers (json-tree.ts) ----------------------------------------------
+
+  /** memfs's fromJSON: files (parents made) and, for null values, directories; one operation each. */
+  fromJSON(json: JsonTree, cwd = '/'): void {
+    fromJSON(this as unknown as TreeFs, json, cwd);
+  }
+
+  /** memfs's fromNestedJSON: { dir: { file: 'text', empty: {} } }. */
+  fromNestedJSON(json: NestedJsonTree, cwd = '/'): void {
+    fromNestedJSON(this as unknown as TreeFs, json, cwd);
+  }
+
+  /** memfs's toJSON: files as their contents, empty directories as null; symlinks left out. */
+  toJSON(paths?: string | readonly string[], json: Record<string, string | Buffer | null> = {}, isRelative = false, asBuffer = false): Record<string, string | Buffer | null> {
+    return toJSON(this as unknown as TreeFs, paths, json, isRelative, asBuffer);
+  }
+
+  /** memfs's reset: everything under the root removed (the filesystem stays mounted). */
+  reset(): void {
+    reset(this as unknown as TreeFs);
   }
 
   /** node:fs's cpSync (cp.ts): a recursive copy, one operation per file, as node:fs makes it. */

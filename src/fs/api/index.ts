@@ -6,6 +6,7 @@ export { XATTR_CREATE, XATTR_REPLACE, type FiemapExtent } from './storage.js';
 export { Stats, BigIntStats, Dirent, type StatFs } from './stats.js';
 export { Dir } from './dir-handle.js';
 export { type CpOptions } from './cp.js';
+export { type JsonTree, type NestedJsonTree } from './json-tree.js';
 export { ReadStream, WriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
 export { FileHandle, type FsPromises } from './promises.js';
 export { fsck, check, type FsckReport, type Finding, type FindingKind } from './fsck.js';
