@@ -41,15 +41,11 @@ export function reportError(e: unknown): number {
     return EXIT.usage;
   }
   if (isSystemError(e) && e.code === 'EPIPE') return EXIT.ok; // the reader of stdout went away: not our error
+  // node:fs's SystemError (cpSync, rmSync of a directory) is told by the errno it stands for.
   const errnoCode = errnoCodeOf(e);
-  if (errnoCode !== undefined) {
-    // node:fs's SystemError (cpSync, rmSync of a directory): told by the errno it stands for.
-    process.stderr.write(`pmemfs: ${errnoCode}: ${(e as Error).message}\n`);
-    debugTrace(e);
-    return EXIT.error;
-  }
-  if (isFsError(e) || isSystemError(e) || isArgError(e)) {
-    process.stderr.write(`pmemfs: ${describeError(e)}\n`);
+  const text = errnoCode !== undefined ? `${errnoCode}: ${(e as Error).message}` : isFsError(e) || isSystemError(e) || isArgError(e) ? describeError(e) : null;
+  if (text !== null) {
+    process.stderr.write(`pmemfs: ${text}\n`);
     debugTrace(e);
     return EXIT.error;
   }

@@ -50,9 +50,9 @@ export function copyTree(fs: CpFs, src: unknown, dest: unknown, options?: unknow
   const opts = validateOptions(options);
   const s = validatePath(src, 'src');
   const d = validatePath(dest, 'dest');
-  const { srcStat } = checkPaths(fs, s, d, opts);
+  const { srcStat, destStat } = checkPaths(fs, s, d, opts);
   checkParentPaths(fs, s, srcStat, d);
-  filterAndCopy(fs, s, d, opts);
+  filterAndCopy(fs, destStat, s, d, opts);
 }
 
 function validateOptions(options: unknown): Opts {
@@ -133,11 +133,12 @@ function checkParentPaths(fs: CpFs, src: string, srcStat: Stats, dest: string): 
   }
 }
 
-function filterAndCopy(fs: CpFs, src: string, dest: string, opts: Opts): void {
+/** The top of a copy: the filter, dest's missing parents made, then the copy (checks done). */
+function filterAndCopy(fs: CpFs, destStat: Stats | null, src: string, dest: string, opts: Opts): void {
   if (opts.filter !== undefined && !opts.filter(src, dest)) return;
   const parent = dirname(dest);
   if (!fs.existsSync(parent)) fs.mkdirSync(parent, { recursive: true });
-  copyAny(fs, checkPaths(fs, src, dest, opts).destStat, src, dest, opts);
+  copyAny(fs, destStat, src, dest, opts);
 }
 
 function copyAny(fs: CpFs, destStat: Stats | null, src: string, dest: string, opts: Opts): void {

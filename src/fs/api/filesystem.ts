@@ -165,10 +165,22 @@ export class FilesystemBase {
     if (buffer.byteLength === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
     readRange(off as number, n, buffer.byteLength);
     const pos = readPosition(p);
+    return this.readAt(this.readable(fd), buffer, off as number, n, pos);
+  }
+
+  /** The open file `fd` names, if read(2) may read it: open for reading, and not a directory. */
+  private readable(fd: number): OpenFile {
     const f = this.fds.get(fd, 'read');
     if (!f.mode.read) throw fsError('EBADF', 'read');
     if (f.inode.isDir) throw fsError('EISDIR', 'read');
-    return this.readAt(f, buffer, off as number, n, pos);
+    return f;
+  }
+
+  /** The open file `fd` names, if write(2) may write it: open for writing. */
+  private writable(fd: number): OpenFile {
+    const f = this.fds.get(fd, 'write');
+    if (!f.mode.write) throw fsError('EBADF', 'write');
+    return f;
   }
 
   private readAt(f: OpenFile, buffer: ArrayBufferView, off: number, len: number, pos: number | null): number {
@@ -214,9 +226,7 @@ export class FilesystemBase {
       bytes = o === 0 && l === data.byteLength && data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset + o, l);
       pos = writePosition(p);
     }
-    const f = this.fds.get(fd, 'write');
-    if (!f.mode.write) throw fsError('EBADF', 'write');
-    return this.writeAt(f, bytes, pos);
+    return this.writeAt(this.writable(fd), bytes, pos);
   }
 
   /** node:fs's readvSync: the buffers filled in order, from one position (or the file's). */
@@ -225,9 +235,7 @@ export class FilesystemBase {
     validateViews(buffers);
     const pos = writePosition(position); // anything but a position reads at the file position
     if (buffers.length === 0) throw fsError('EINVAL', 'read'); // as libuv: no buffers is EINVAL
-    const f = this.fds.get(fd, 'read');
-    if (!f.mode.read) throw fsError('EBADF', 'read');
-    if (f.inode.isDir) throw fsError('EISDIR', 'read');
+    const f = this.readable(fd);
     let total = 0;
     for (const b of buffers) {
       const n = this.readAt(f, b, 0, b.byteLength, pos === null ? null : pos + total);
@@ -246,8 +254,7 @@ export class FilesystemBase {
     validateViews(buffers);
     if (buffers.length === 0) return 0;
     const pos = writePosition(position);
-    const f = this.fds.get(fd, 'write');
-    if (!f.mode.write) throw fsError('EBADF', 'write');
+    const f = this.writable(fd);
     const bytes = Buffer.concat(buffers.map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
     return bytes.length === 0 ? 0 : this.writeAt(f, bytes, pos);
   }
@@ -315,9 +322,7 @@ export class FilesystemBase {
     const enc = o.encoding;
     const fd = typeof path === 'number' ? path : this.openSync(path, o.flag ?? 'r');
     try {
-      const f = this.fds.get(fd, 'read');
-      if (!f.mode.read) throw fsError('EBADF', 'read');
-      if (f.inode.isDir) throw fsError('EISDIR', 'read');
+      const f = this.readable(fd);
       const buf = Buffer.allocUnsafe(Math.max(0, f.inode.attrs.size - (typeof path === 'number' ? f.position : 0)));
       const n = this.readAt(f, buf, 0, buf.length, typeof path === 'number' ? null : 0);
       const out = n === buf.length ? buf : buf.subarray(0, n);
@@ -543,7 +548,7 @@ export class FilesystemBase {
         const path = prefix + randomName(6);
         const l = this.resolve(path, 'parent', 'mkdtemp');
         if (l.inode === null) {
-          transact(this.core, 'mkdir', 'mkdtemp', (t) => createNode(t, l.parent, l.name, 'dir', 0o700 & ~this.umask, this.creds, path));
+          this.mkdirAt(l, 0o700, path, 'mkdtemp');
           return encodeName(path, encoding);
         }
         if (attempt === 100) throw fsError('EEXIST', 'mkdtemp');
@@ -563,7 +568,7 @@ export class FilesystemBase {
       // The last component is not followed: mkdir over a symlink (even a dangling one) is EEXIST.
       const l = this.resolve(path, 'parent', 'mkdir');
       if (l.inode !== null) throw fsError('EEXIST', 'mkdir', { path });
-      transact(this.core, 'mkdir', 'mkdir', (t) => createNode(t, l.parent, l.name, 'dir', mode & ~this.umask, this.creds, path));
+      this.mkdirAt(l, mode, path, 'mkdir');
       return undefined;
     }
     // Recursive: each missing component is its own committed mkdir, as on Linux. Errors name the
@@ -584,7 +589,7 @@ export class FilesystemBase {
           if (!target.isDir) throw fsError(i === parts.length - 1 && !path.endsWith('/') ? 'EEXIST' : 'ENOTDIR', 'mkdir', { path });
           continue;
         }
-        transact(this.core, 'mkdir', 'mkdir', (t) => createNode(t, l.parent, l.name, 'dir', mode & ~this.umask, this.creds, path));
+        this.mkdirAt(l, mode, path, 'mkdir');
         first ??= path.startsWith('/') ? cur : cur.slice(1);
       }
     } catch (e) {
@@ -592,6 +597,11 @@ export class FilesystemBase {
       throw e;
     }
     return first;
+  }
+
+  /** One committed mkdir of the name `l` resolved to (absent): `mode` less the mount's umask. */
+  private mkdirAt(l: Lookup, mode: number, path: string, syscall: string): void {
+    transact(this.core, 'mkdir', syscall, (t) => createNode(t, l.parent, l.name, 'dir', mode & ~this.umask, this.creds, path));
   }
 
   rmdirSync(path: PathLike, options?: { recursive?: boolean }): void {
@@ -833,7 +843,11 @@ export class FilesystemBase {
     return new Stats(inode, this.devId, blocks);
   }
 
-  /** `path` as every public call has it: validated (a string, Buffer or file: URL) at entry. */
+  /**
+   * Resolves `path`. Public calls validate their paths at entry (node's argument order); this
+   * checks again, one scan of a string, so a call that passes its path straight in (the
+   * storage calls) cannot skip the check.
+   */
   protected resolve(path: PathLike, follow: Follow, syscall: string): Lookup {
     this.live(syscall);
     path = validatePath(path);
