@@ -123,6 +123,14 @@ const SCENARIOS: Record<string, (f: AnyFs, p: (s: string) => string) => unknown>
     return names.sort();
   },
   'rm of a directory without recursive is node\'s SystemError': (f, p) => f.rmSync(p('/d')),
+  'writeFile and appendFile to a descriptor open for reading only': (f, p) => {
+    const fd = f.openSync(p('/d/x'), 'r');
+    try {
+      return [outcome(() => f.writeFileSync(fd, 'y'), ''), outcome(() => f.appendFileSync(fd, 'y'), ''), f.readFileSync(p('/d/x'), 'utf8')];
+    } finally {
+      f.closeSync(fd);
+    }
+  },
   'opendir errors': (f, p) => [outcome(() => f.opendirSync(p('/nope')), ''), outcome(() => f.opendirSync(p('/d/x')), ''), outcome(() => f.opendirSync(p('/d'), { bufferSize: 0 }), '')],
 };
 

@@ -351,7 +351,7 @@ export class FilesystemBase {
     validateData(data, 'data');
     const bytes = typeof data === 'string' ? Buffer.from(data, enc) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (typeof path === 'number') {
-      this.writeAt(this.fds.get(path, 'write'), bytes, null);
+      this.writeAt(this.writable(path), bytes, null);
       return;
     }
     path = validatePath(path);
